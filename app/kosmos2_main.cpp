@@ -1,0 +1,44 @@
+// kosmos2: every job of the workbench, headless.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "app/cli/commands.h"
+#include "model/engine/runtime_info.h"
+#include "model/error.h"
+
+#ifndef KOSMOS_VERSION
+#define KOSMOS_VERSION "dev"
+#endif
+
+int main(int argc, char** argv) {
+    kosmos::ensurePassiveOpenMP(argv);
+    CLI::App app{"kosmos2 - grounded multimodal language model KOSMOS-2: generate, render, annotate, train, evaluate"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", [] {
+        const kosmos::RuntimeInfo info = kosmos::runtimeInfo();
+        std::string text = std::string("kosmos2 ") + KOSMOS_VERSION + "\nLibTorch " + info.torchVersion + "\ndevices:";
+        for (const auto& device : info.devices) text += " " + device;
+        text += "\nBLAS: " + info.blas;
+        text += "\nthreads: " + std::to_string(info.intraOpThreads) + " intra-op, " +
+                std::to_string(info.interOpThreads) + " inter-op, OMP_WAIT_POLICY=" +
+                (info.ompWaitPolicy.empty() ? std::string("(unset)") : info.ompWaitPolicy);
+        return text;
+    });
+    kosmos::cli::registerAll(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const kosmos::cli::CommandError& e) {
+        std::fprintf(stderr, "kosmos2: %s\n", e.message.c_str());
+        return e.code;
+    } catch (const kosmos::Error& e) {
+        std::fprintf(stderr, "kosmos2: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "kosmos2: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

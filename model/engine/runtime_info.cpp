@@ -1,0 +1,69 @@
+#include "model/engine/runtime_info.h"
+
+#include <ATen/Parallel.h>
+#include <ATen/Context.h>
+#include <dlfcn.h>
+#include <link.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
+
+#if __has_include(<torch/version.h>)
+#include <torch/version.h>
+#endif
+
+namespace kosmos {
+namespace {
+
+int collectBlas(struct dl_phdr_info* info, size_t, void* data) {
+    auto* out = static_cast<std::string*>(data);
+    const char* name = info->dlpi_name;
+    if (!name || !*name) return 0;
+    const char* base = std::strrchr(name, '/');
+    base = base ? base + 1 : name;
+    if (std::strstr(base, "openblas") || std::strstr(base, "libblas") || std::strstr(base, "mkl") ||
+        std::strstr(base, "blis") || std::strstr(base, "atlas")) {
+        if (!out->empty()) *out += ", ";
+        char resolved[4096];
+        *out += realpath(name, resolved) ? resolved : name;
+    }
+    return 0;
+}
+
+} // namespace
+
+bool cudaAvailable() { return at::hasCUDA() && at::globalContext().hasCUDA(); }
+
+RuntimeInfo runtimeInfo() {
+    RuntimeInfo info;
+#ifdef TORCH_VERSION
+    info.torchVersion = TORCH_VERSION;
+#else
+    info.torchVersion = std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+                        std::to_string(TORCH_VERSION_PATCH);
+#endif
+    info.devices.push_back("cpu");
+    if (cudaAvailable()) info.devices.push_back("cuda");
+    dl_iterate_phdr(collectBlas, &info.blas);
+    if (info.blas.empty()) info.blas = "none found (MKL or a static BLAS inside LibTorch)";
+    info.intraOpThreads = at::get_num_threads();
+    info.interOpThreads = at::get_num_interop_threads();
+    const char* policy = std::getenv("OMP_WAIT_POLICY");
+    info.ompWaitPolicy = policy ? policy : "";
+    return info;
+}
+
+void configureThreads(int threads) {
+    if (threads > 0) at::set_num_threads(threads);
+}
+
+void ensurePassiveOpenMP(char** argv) {
+    if (std::getenv("OMP_WAIT_POLICY") || std::getenv("KOSMOS_NO_REEXEC")) return;
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    setenv("KOSMOS_NO_REEXEC", "1", 1);
+    execv("/proc/self/exe", argv);
+    // execv failed (no /proc): carry on with the inherited policy.
+}
+
+} // namespace kosmos

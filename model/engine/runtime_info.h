@@ -1,0 +1,29 @@
+#pragma once
+// What the engine runs on: LibTorch version, devices, BLAS, threads. No torch types in this header.
+#include <string>
+#include <vector>
+
+namespace kosmos {
+
+struct RuntimeInfo {
+    std::string torchVersion;
+    std::vector<std::string> devices;   // "cpu", "cuda:0 (NVIDIA H100 80GB HBM3)", ...
+    std::string blas;                   // the BLAS library LibTorch's matrix products resolve to
+    int intraOpThreads = 1;
+    int interOpThreads = 1;
+    std::string ompWaitPolicy;          // OMP_WAIT_POLICY as set for this process
+};
+
+RuntimeInfo runtimeInfo();
+
+// Sets LibTorch's intra-op thread count (0 = keep the default).
+void configureThreads(int threads = 0);
+
+// LibTorch's OpenMP workers spin while OpenBLAS runs its own threads, which makes 2 threads slower than 1
+// on small machines. OpenMP reads OMP_WAIT_POLICY only at start-up, so when the user has not set it this
+// sets PASSIVE and re-executes the program (once). Call first thing in main().
+void ensurePassiveOpenMP(char** argv);
+
+bool cudaAvailable();
+
+} // namespace kosmos
