@@ -4,6 +4,11 @@ namespace kosmos::cli {
 
 void registerAll(CLI::App& app) {
     // commands register here, one line each
+    addGenerateCommand(app);
+    addDumpCommand(app);
+    addPostprocessCommand(app);
+    addTokenizeCommand(app);
+    addDbCommand(app);
 }
 
 } // namespace kosmos::cli

@@ -1,0 +1,82 @@
+// kosmos2 generate: grounded generation for one or more images.
+#include <cstdio>
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "app/cli/result_json.h"
+#include "core/media/image_io.h"
+#include "model/engine/engine.h"
+#include "model/engine/runtime_info.h"
+
+namespace kosmos::cli {
+namespace {
+
+struct GenerateOptions {
+    std::string model, prompt = "<grounding>An image of", device = "cpu", dtype = "f32";
+    std::vector<std::string> images;
+    GenerationParams params;
+    bool sample = false, json = false, constrained = false;
+    int threads = 0;
+};
+
+void printHuman(const std::string& image, const GenerationResult& r, int width, int height) {
+    std::cout << image << ": " << r.caption << "\n";
+    for (const auto& e : r.entities) {
+        std::cout << "  " << e.phrase << " [" << e.span.first << ", " << e.span.second << ")";
+        for (const auto& b : e.boxes) {
+            const Box p = toPixelBox(b.box, width, height);
+            std::printf("  (%.0f, %.0f, %.0f, %.0f) p=%.3f", p[0], p[1], p[2], p[3], b.confidence);
+        }
+        std::cout << "\n";
+    }
+    std::cout.flush();
+}
+
+void runGenerate(GenerateOptions o) {
+    configureThreads(o.threads);
+    if (o.sample) o.params.doSample = 1;
+    o.params.constrainedGrounding = o.constrained;
+    LoadOptions load;
+    load.device = o.device;
+    load.dtype = o.dtype;
+    auto engine = Engine::load(o.model, load);
+    for (const std::string& path : o.images) {
+        GenerationRequest request;
+        request.image = loadImageFile(path);
+        request.prompt = o.prompt;
+        request.params = o.params;
+        GenerationResult result = engine->generate(request);
+        if (o.json)
+            std::cout << resultJson(path, o.prompt, result, request.image.width, request.image.height).dump() << "\n";
+        else
+            printHuman(path, result, request.image.width, request.image.height);
+    }
+}
+
+} // namespace
+
+void addGenerateCommand(CLI::App& app) {
+    auto o = std::make_shared<GenerateOptions>();
+    CLI::App* cmd = app.add_subcommand("generate", "Grounded generation: caption, phrase grounding, referring expressions, VQA");
+    cmd->add_option("--model", o->model, "Hugging Face KOSMOS-2 folder")->required();
+    cmd->add_option("--image", o->images, "Image file (repeatable)")->required();
+    cmd->add_option("--prompt", o->prompt, "Prompt, e.g. '<grounding>An image of'")->capture_default_str();
+    cmd->add_option("--max-new-tokens", o->params.maxNewTokens, "Tokens to generate at most (default: checkpoint, else 128)");
+    cmd->add_option("--min-new-tokens", o->params.minNewTokens, "Tokens to generate at least");
+    cmd->add_option("--num-beams", o->params.numBeams, "Beam search width");
+    cmd->add_option("--no-repeat-ngram-size", o->params.noRepeatNgramSize, "Ban repeated n-grams of this size (0: off)");
+    cmd->add_option("--eos-token-id", o->params.eosTokenIds, "End-of-sequence token id(s)");
+    cmd->add_flag("--sample", o->sample, "Sample instead of greedy/beam search");
+    cmd->add_option("--top-p", o->params.topP, "Nucleus sampling mass");
+    cmd->add_option("--top-k", o->params.topK, "Sample among the k most likely tokens");
+    cmd->add_option("--temperature", o->params.temperature, "Sampling temperature");
+    cmd->add_option("--seed", o->params.seed, "Sampling seed");
+    cmd->add_flag("--constrained", o->constrained, "Only well-formed <object> spans (two patch indices, then close)");
+    cmd->add_option("--device", o->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
+    cmd->add_option("--dtype", o->dtype, "f32 | f16 | bf16")->capture_default_str();
+    cmd->add_option("--threads", o->threads, "CPU threads (0: LibTorch's default)");
+    cmd->add_flag("--json", o->json, "One JSON object per image");
+    cmd->callback([o] { runGenerate(*o); });
+}
+
+} // namespace kosmos::cli

@@ -1,0 +1,13 @@
+#pragma once
+// The JSON shapes the CLI prints (DESIGN.md: generate --json, postprocess).
+#include <nlohmann/json.hpp>
+
+#include "model/engine/engine.h"
+
+namespace kosmos::cli {
+
+nlohmann::json boxJson(const Box& box);
+nlohmann::json resultJson(const std::string& image, const std::string& prompt, const GenerationResult& result,
+                          int width, int height);
+
+} // namespace kosmos::cli

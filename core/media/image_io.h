@@ -1,0 +1,45 @@
+#pragma once
+// Image files in and out. Decoding is bounded: the dimensions are read from the file's own header and
+// checked against a pixel limit before any pixel is decoded (decompression bombs), and every failure is a
+// kosmos::Error "NAME: reason". Images come back as decoded: grey, RGB or RGBA, 8 bits per sample, in the
+// orientation stored in the file (no EXIF rotation, as PIL's Image.open).
+#include "model/image_processor.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kosmos {
+
+struct ImageLoadLimits {
+    std::uint64_t maxPixels = 64ull << 20;     // 64 Mpixel
+    std::uint64_t maxFileBytes = 512ull << 20; // 512 MiB of encoded data
+};
+
+// What the header of an encoded image says, read without decoding.
+struct ImageHeader {
+    std::string format;   // "png", "jpeg", "bmp", "webp", "tiff", "pnm"
+    int width = 0;
+    int height = 0;
+};
+
+// Reads the format and dimensions from the first bytes of an image file. Throws kosmos::Error
+// "NAME: not an image (...)" for unknown or unsupported formats and "NAME: truncated (...)" for a cut header.
+ImageHeader probeImageBytes(const void* data, std::size_t size, const std::string& name);
+
+// Decodes PNG, JPEG, BMP, WebP, TIFF or PNM. 16-bit samples are reduced to 8 bits (>> 8).
+// Errors: "PATH: not an image (...)", "PATH: truncated (...)", "PATH: too large (W x H > N pixels)",
+// "PATH: cannot read (...)".
+ImageU8 loadImageFile(const std::string& path, const ImageLoadLimits& limits = {});
+ImageU8 loadImageBytes(const void* data, std::size_t size, const std::string& name = "<memory>",
+                       const ImageLoadLimits& limits = {});
+ImageU8 loadImageBytes(const std::vector<std::uint8_t>& bytes, const std::string& name = "<memory>",
+                       const ImageLoadLimits& limits = {});
+
+// PNG encoding of a grey, RGB or RGBA image.
+std::vector<std::uint8_t> encodeImagePng(const ImageU8& image);
+// Writes PATH.tmp-XXXXXX next to PATH, then renames it over PATH; an old file stays untouched on failure.
+void saveImagePng(const std::string& path, const ImageU8& image);
+
+} // namespace kosmos

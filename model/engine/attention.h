@@ -1,0 +1,39 @@
+#pragma once
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+
+#include "model/engine/layers.h"
+
+namespace kosmos {
+
+struct KvCache;
+
+// softmax(q k^T + mask) v for q already scaled; mask is additive ([B,1,n,T]) or undefined.
+at::Tensor scaledAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask);
+
+// Kosmos2VisionAttention (CLIP attention: q, k, v, out projections with biases, no mask).
+class Kosmos2VisionAttentionImpl : public torch::nn::Module {
+public:
+    Kosmos2VisionAttentionImpl(int embedDim, int heads, const at::TensorOptions& options);
+    at::Tensor forward(const at::Tensor& x);
+
+    Linear k_proj{nullptr}, v_proj{nullptr}, q_proj{nullptr}, out_proj{nullptr};
+    int heads;
+};
+TORCH_MODULE(Kosmos2VisionAttention);
+
+// KosmosTextAttention: multi-head attention with an optional MAGNETO inner layer norm before out_proj.
+// Self-attention (keys from x, optionally appended to a KV cache) or attention over `keyValue`.
+class KosmosTextAttentionImpl : public torch::nn::Module {
+public:
+    KosmosTextAttentionImpl(int embedDim, int heads, bool innerLayerNorm, double eps, const at::TensorOptions& options);
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& keyValue, const at::Tensor& mask, KvCache* cache,
+                       int layerIndex);
+
+    Linear k_proj{nullptr}, v_proj{nullptr}, q_proj{nullptr}, out_proj{nullptr};
+    LayerNorm inner_attn_ln{nullptr};
+    int heads;
+};
+TORCH_MODULE(KosmosTextAttention);
+
+} // namespace kosmos

@@ -1,0 +1,217 @@
+#include "model/engine/config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "model/error.h"
+
+namespace kosmos {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxConfigBytes = 16u << 20;
+
+std::string readSmallFile(const std::string& path, bool required, bool& found) {
+    std::ifstream in(path, std::ios::binary);
+    found = static_cast<bool>(in);
+    if (!in) {
+        if (required) throw Error(path + ": cannot open (missing or unreadable)");
+        return {};
+    }
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<std::size_t>(in.tellg());
+    if (size > kMaxConfigBytes) throw Error(path + ": " + std::to_string(size) + " bytes is too large for a config file");
+    in.seekg(0);
+    std::string text(size, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(size));
+    if (!in) throw Error(path + ": read failed");
+    return text;
+}
+
+struct Reader {
+    const json& object;
+    std::string where;   // "config.json: text_config"
+
+    [[noreturn]] void fail(const std::string& key, const std::string& reason) const {
+        throw Error(where + "." + key + ": " + reason);
+    }
+
+    template <typename T>
+    void get(const char* key, T& out, bool required = false) const {
+        auto it = object.find(key);
+        if (it == object.end() || it->is_null()) {
+            if (required) fail(key, "missing");
+            return;
+        }
+        try {
+            out = it->get<T>();
+        } catch (const json::exception&) {
+            fail(key, "has the wrong type (" + std::string(it->type_name()) + ")");
+        }
+    }
+
+    void positive(const char* key, int& out, bool required = false, int maxValue = 1 << 20) const {
+        get(key, out, required);
+        if (out <= 0 || out > maxValue) fail(key, "must be in 1.." + std::to_string(maxValue) + ", got " + std::to_string(out));
+    }
+};
+
+const json& subObject(const json& root, const char* key, const std::string& source) {
+    auto it = root.find(key);
+    if (it == root.end()) throw Error(source + ": missing '" + key + "'");
+    if (!it->is_object()) throw Error(source + ": '" + key + "' must be an object");
+    return *it;
+}
+
+void parseVision(const json& object, VisionConfig& v, const std::string& source) {
+    Reader r{object, source + ": vision_config"};
+    r.positive("hidden_size", v.hiddenSize);
+    r.positive("intermediate_size", v.intermediateSize);
+    r.positive("num_hidden_layers", v.numHiddenLayers, false, 1024);
+    r.positive("num_attention_heads", v.numAttentionHeads, false, 1024);
+    r.positive("num_channels", v.numChannels, false, 4);
+    r.positive("image_size", v.imageSize, false, 4096);
+    r.positive("patch_size", v.patchSize, false, 4096);
+    r.get("layer_norm_eps", v.layerNormEps);
+    r.get("hidden_act", v.hiddenAct);
+    if (v.hiddenSize % v.numAttentionHeads != 0)
+        r.fail("hidden_size", "is not divisible by num_attention_heads");
+    if (v.imageSize % v.patchSize != 0) r.fail("image_size", "is not a multiple of patch_size");
+    if (v.numChannels != 3) r.fail("num_channels", "must be 3");
+    if (v.hiddenAct != "quick_gelu" && v.hiddenAct != "gelu")
+        r.fail("hidden_act", "'" + v.hiddenAct + "' is not supported (quick_gelu, gelu)");
+    if (!(v.layerNormEps > 0)) r.fail("layer_norm_eps", "must be positive");
+}
+
+void parseText(const json& object, TextConfig& t, const std::string& source) {
+    Reader r{object, source + ": text_config"};
+    r.get("vocab_size", t.vocabSize);
+    if (t.vocabSize <= 4 || t.vocabSize > (1 << 24)) r.fail("vocab_size", "out of range");
+    r.positive("max_position_embeddings", t.maxPositionEmbeddings, false, 1 << 16);
+    r.positive("embed_dim", t.embedDim);
+    r.positive("layers", t.layers, false, 1024);
+    r.positive("ffn_dim", t.ffnDim);
+    r.positive("attention_heads", t.attentionHeads, false, 1024);
+    r.get("activation_function", t.activationFunction);
+    r.get("layer_norm_eps", t.layerNormEps);
+    r.get("scale_embedding", t.scaleEmbedding);
+    r.get("pad_token_id", t.padTokenId);
+    r.get("bos_token_id", t.bosTokenId);
+    r.get("eos_token_id", t.eosTokenId);
+    if (t.embedDim % t.attentionHeads != 0) r.fail("embed_dim", "is not divisible by attention_heads");
+    if (t.embedDim % 2 != 0) r.fail("embed_dim", "must be even (sinusoidal positions)");
+    if (t.activationFunction != "gelu" && t.activationFunction != "quick_gelu")
+        r.fail("activation_function", "'" + t.activationFunction + "' is not supported (gelu, quick_gelu)");
+    if (t.padTokenId < 0 || t.padTokenId >= t.vocabSize) r.fail("pad_token_id", "out of the vocabulary");
+    if (!(t.layerNormEps > 0)) r.fail("layer_norm_eps", "must be positive");
+}
+
+std::vector<std::int64_t> eosList(const json& value) {
+    if (value.is_number_integer()) return {value.get<std::int64_t>()};
+    if (value.is_array()) return value.get<std::vector<std::int64_t>>();
+    throw json::type_error::create(302, "eos_token_id must be an integer or a list", &value);
+}
+
+} // namespace
+
+void applyGenerationConfig(GenerationDefaults& g, const std::string& text, const std::string& source) {
+    json root;
+    try {
+        root = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw Error(source + ": invalid JSON (" + e.what() + ")");
+    }
+    if (!root.is_object()) throw Error(source + ": must hold a JSON object");
+    Reader r{root, source};
+    r.get("max_new_tokens", g.maxNewTokens);
+    r.get("max_length", g.maxLength);
+    r.get("min_new_tokens", g.minNewTokens);
+    r.get("num_beams", g.numBeams);
+    r.get("no_repeat_ngram_size", g.noRepeatNgramSize);
+    r.get("do_sample", g.doSample);
+    r.get("top_p", g.topP);
+    r.get("top_k", g.topK);
+    r.get("temperature", g.temperature);
+    r.get("length_penalty", g.lengthPenalty);
+    r.get("pad_token_id", g.padTokenId);
+    if (auto it = root.find("eos_token_id"); it != root.end() && !it->is_null()) {
+        try {
+            g.eosTokenIds = eosList(*it);
+        } catch (const json::exception&) {
+            r.fail("eos_token_id", "must be an integer or a list of integers");
+        }
+    }
+    if (g.numBeams < 1 || g.numBeams > 64) r.fail("num_beams", "must be in 1..64");
+    if (g.noRepeatNgramSize < 0) r.fail("no_repeat_ngram_size", "must not be negative");
+    if (g.maxLength < 1) r.fail("max_length", "must be positive");
+    if (g.minNewTokens < 0) r.fail("min_new_tokens", "must not be negative");
+    if (!(g.temperature > 0)) r.fail("temperature", "must be positive");
+    if (!(g.topP > 0 && g.topP <= 1)) r.fail("top_p", "must be in (0, 1]");
+}
+
+KosmosConfig parseConfig(const std::string& text, const std::string& source) {
+    json root;
+    try {
+        root = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw Error(source + ": invalid JSON (" + e.what() + ")");
+    }
+    if (!root.is_object()) throw Error(source + ": must hold a JSON object");
+    KosmosConfig config;
+    if (auto it = root.find("model_type"); it != root.end() && it->is_string() && *it != "kosmos-2")
+        throw Error(source + ": model_type is '" + it->get<std::string>() + "', expected 'kosmos-2'");
+    parseVision(subObject(root, "vision_config", source), config.vision, source);
+    parseText(subObject(root, "text_config", source), config.text, source);
+    Reader r{root, source};
+    r.positive("latent_query_num", config.latentQueryNum, false, 4096);
+    r.get("torch_dtype", config.torchDtype);
+    Reader(Reader{subObject(root, "text_config", source), source + ": text_config"})
+        .get("tie_word_embeddings", config.tieWordEmbeddings);
+    // Generation settings stored in the text config: used when no generation_config.json exists.
+    GenerationDefaults& g = config.generation;
+    const json& t = root["text_config"];
+    g.padTokenId = config.text.padTokenId;
+    g.eosTokenIds = {config.text.eosTokenId};
+    applyGenerationConfig(g, t.dump(), source + ": text_config");
+    return config;
+}
+
+KosmosConfig loadConfig(const std::string& modelDir) {
+    bool found = false;
+    const std::string configPath = modelDir + "/config.json";
+    KosmosConfig config = parseConfig(readSmallFile(configPath, true, found), configPath);
+    const std::string generationPath = modelDir + "/generation_config.json";
+    const std::string generationText = readSmallFile(generationPath, false, found);
+    if (found) {
+        // transformers reads generation_config.json alone when it exists; config.json is the fallback only.
+        config.generation = GenerationDefaults{};
+        config.generation.padTokenId = config.text.padTokenId;
+        config.generation.eosTokenIds = {config.text.eosTokenId};
+        applyGenerationConfig(config.generation, generationText, generationPath);
+    }
+    return config;
+}
+
+std::string configToJson(const KosmosConfig& c) {
+    json vision = {{"model_type", "kosmos_2_vision_model"}, {"hidden_size", c.vision.hiddenSize},
+                   {"intermediate_size", c.vision.intermediateSize}, {"num_hidden_layers", c.vision.numHiddenLayers},
+                   {"num_attention_heads", c.vision.numAttentionHeads}, {"num_channels", c.vision.numChannels},
+                   {"image_size", c.vision.imageSize}, {"patch_size", c.vision.patchSize},
+                   {"layer_norm_eps", c.vision.layerNormEps}, {"hidden_act", c.vision.hiddenAct}};
+    json text = {{"model_type", "kosmos_2_text_model"}, {"vocab_size", c.text.vocabSize},
+                 {"max_position_embeddings", c.text.maxPositionEmbeddings}, {"embed_dim", c.text.embedDim},
+                 {"layers", c.text.layers}, {"ffn_dim", c.text.ffnDim}, {"attention_heads", c.text.attentionHeads},
+                 {"activation_function", c.text.activationFunction}, {"layer_norm_eps", c.text.layerNormEps},
+                 {"scale_embedding", c.text.scaleEmbedding}, {"pad_token_id", c.text.padTokenId},
+                 {"bos_token_id", c.text.bosTokenId}, {"eos_token_id", c.text.eosTokenId},
+                 {"tie_word_embeddings", c.tieWordEmbeddings}};
+    json root = {{"architectures", {"Kosmos2ForConditionalGeneration"}}, {"model_type", "kosmos-2"},
+                 {"latent_query_num", c.latentQueryNum}, {"torch_dtype", c.torchDtype},
+                 {"text_config", text}, {"vision_config", vision}};
+    return root.dump(2);
+}
+
+} // namespace kosmos

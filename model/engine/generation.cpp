@@ -1,0 +1,214 @@
+#include "model/engine/generation.h"
+
+#include <ATen/core/Generator.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <algorithm>
+#include <limits>
+#include <map>
+
+#include "model/engine/kv_cache.h"
+#include "model/error.h"
+
+namespace kosmos {
+namespace {
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+struct Sequences {
+    std::vector<std::vector<std::int64_t>> rows;   // full sequences (prompt incl. padding + new tokens)
+};
+
+bool isEos(std::int64_t token, const std::vector<std::int64_t>& eos) {
+    return std::find(eos.begin(), eos.end(), token) != eos.end();
+}
+
+// Applies the processors that transformers builds for these settings, in its order, to scores [N, V].
+void processScores(at::Tensor& scores, const Sequences& seqs, int promptLength, const ResolvedGenerationParams& p) {
+    const int generated = static_cast<int>(seqs.rows[0].size()) - promptLength;
+    auto accessor = scores.accessor<float, 2>();
+    for (std::size_t row = 0; row < seqs.rows.size(); ++row) {
+        if (p.noRepeatNgramSize > 0)
+            for (std::int64_t token : bannedNgramTokens(seqs.rows[row], p.noRepeatNgramSize)) accessor[row][token] = kNegInf;
+        if (generated < p.minNewTokens)
+            for (std::int64_t eos : p.eosTokenIds) accessor[row][eos] = kNegInf;
+        if (p.constrain) {
+            at::Tensor rowScores = scores[static_cast<std::int64_t>(row)];
+            p.constrain(static_cast<std::int64_t>(row), seqs.rows[row], rowScores);
+        }
+    }
+}
+
+// TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper.
+void warpScores(at::Tensor& scores, const ResolvedGenerationParams& p) {
+    if (p.temperature != 1.0) scores.div_(p.temperature);
+    if (p.topK > 0 && p.topK < scores.size(1)) {
+        at::Tensor kth = std::get<0>(scores.topk(p.topK, 1)).select(1, p.topK - 1).unsqueeze(1);
+        scores.masked_fill_(scores < kth, kNegInf);
+    }
+    if (p.topP < 1.0) {
+        auto [sorted, indices] = scores.sort(1, /*descending=*/false);
+        at::Tensor cumulative = sorted.softmax(1).cumsum(1);
+        at::Tensor remove = cumulative <= (1.0 - p.topP);
+        remove.select(1, remove.size(1) - 1).fill_(false);   // keep at least one token
+        scores.masked_fill_(remove.scatter(1, indices, remove), kNegInf);
+    }
+}
+
+struct Runner {
+    Kosmos2ForConditionalGeneration& model;
+    const ResolvedGenerationParams& params;
+    const GenerationHooks& hooks;
+    KvCache cache;
+    at::Tensor keyMask;        // [N, T] attention mask so far
+    at::ScalarType dtype;
+
+    // Feeds `ids` [N, n]; returns the last position's logits [N, V] in float32.
+    at::Tensor step(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& imageEmbeds,
+                    const at::Tensor& imageMask) {
+        const std::int64_t n = ids.size(1);
+        at::Tensor mask = buildAttentionMask(keyMask, n, dtype);
+        at::Tensor hidden = model->text_model->model(ids, positions, imageEmbeds, imageMask, mask, &cache);
+        cache.length += n;
+        return model->text_model->logits(hidden.select(1, n - 1)).to(at::kFloat);
+    }
+
+    std::vector<std::int64_t> nextPositions(const Sequences& seqs) const {
+        std::vector<std::int64_t> positions;
+        for (const auto& row : seqs.rows) {
+            const std::int64_t pad = params.padTokenId;
+            if (row.back() == pad) {
+                positions.push_back(pad);
+                continue;
+            }
+            positions.push_back(std::count_if(row.begin(), row.end(), [&](std::int64_t t) { return t != pad; }) + pad);
+        }
+        return positions;
+    }
+};
+
+void recordProbabilities(GenerationOutput& out, std::size_t row, const at::Tensor& logitsRow, std::int64_t token,
+                         std::int64_t firstPatch) {
+    at::Tensor probs = logitsRow.softmax(0);
+    out.tokenProbability[row].push_back(probs[token].item<float>());
+    if (firstPatch >= 0 && token >= firstPatch && token < firstPatch + 1024) {
+        at::Tensor slice = probs.narrow(0, firstPatch, 1024).contiguous();
+        out.patchDistribution[row].emplace_back(slice.data_ptr<float>(), slice.data_ptr<float>() + 1024);
+    } else {
+        out.patchDistribution[row].emplace_back();
+    }
+}
+
+std::vector<std::vector<std::int64_t>> toRows(const at::Tensor& ids) {
+    at::Tensor cpu = ids.to(at::kCPU, at::kLong).contiguous();
+    std::vector<std::vector<std::int64_t>> rows(cpu.size(0));
+    for (std::int64_t r = 0; r < cpu.size(0); ++r)
+        rows[r].assign(cpu[r].data_ptr<std::int64_t>(), cpu[r].data_ptr<std::int64_t>() + cpu.size(1));
+    return rows;
+}
+
+at::Tensor column(const std::vector<std::int64_t>& values, const at::Device& device) {
+    return at::tensor(values, at::TensorOptions().dtype(at::kLong)).view({-1, 1}).to(device);
+}
+
+GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const ResolvedGenerationParams& p) {
+    const auto device = in.inputIds.device();
+    const std::int64_t rows = in.inputIds.size(0);
+    const int promptLength = static_cast<int>(in.inputIds.size(1));
+    Sequences seqs{toRows(in.inputIds)};
+    GenerationOutput out;
+    out.newTokens.resize(rows);
+    out.stoppedBy.assign(rows, "max_new_tokens");
+    out.tokenProbability.resize(rows);
+    out.patchDistribution.resize(rows);
+    std::vector<bool> unfinished(rows, true);
+    c10::optional<at::Generator> generator;
+    if (p.doSample) {
+        generator = at::make_generator<at::CPUGeneratorImpl>(p.seed);
+    }
+
+    at::Tensor positions = positionIdsFromInputIds(in.inputIds, p.padTokenId, at::Tensor());
+    at::Tensor logits = run.step(in.inputIds, positions, in.imageEmbeds, in.imageEmbedsPositionMask);
+    for (int stepIndex = 0; stepIndex < p.maxNewTokens; ++stepIndex) {
+        at::Tensor raw = logits.to(at::kCPU);
+        at::Tensor scores = raw.clone();
+        processScores(scores, seqs, promptLength, p);
+        if (p.recordScores) out.stepScores.push_back(scores.clone());
+        std::vector<std::int64_t> next(rows);
+        if (p.doSample) {
+            warpScores(scores, p);
+            at::Tensor chosen = at::multinomial(scores.softmax(1), 1, false, generator).view({-1});
+            for (std::int64_t r = 0; r < rows; ++r) next[r] = chosen[r].item<std::int64_t>();
+        } else {
+            at::Tensor chosen = scores.argmax(1);
+            for (std::int64_t r = 0; r < rows; ++r) next[r] = chosen[r].item<std::int64_t>();
+        }
+        for (std::int64_t r = 0; r < rows; ++r) {
+            if (!unfinished[r]) {
+                next[r] = p.padTokenId;
+            } else {
+                out.newTokens[r].push_back(next[r]);
+                recordProbabilities(out, r, raw[r], next[r], run.hooks.firstPatchTokenId);
+            }
+            seqs.rows[r].push_back(next[r]);
+        }
+        for (std::int64_t r = 0; r < rows; ++r)
+            if (unfinished[r] && isEos(next[r], p.eosTokenIds)) {
+                unfinished[r] = false;
+                out.stoppedBy[r] = "eos";
+            }
+        bool cancelled = run.hooks.cancel && run.hooks.cancel->load();
+        if (run.hooks.onStep && !run.hooks.onStep(stepIndex, next)) cancelled = true;
+        if (cancelled) {
+            for (std::int64_t r = 0; r < rows; ++r)
+                if (unfinished[r]) out.stoppedBy[r] = "cancelled";
+            break;
+        }
+        if (std::none_of(unfinished.begin(), unfinished.end(), [](bool u) { return u; })) break;
+        if (stepIndex + 1 == p.maxNewTokens) break;
+        run.keyMask = at::cat({run.keyMask, at::ones({rows, 1}, run.keyMask.options())}, 1);
+        at::Tensor ids = column(next, device);
+        logits = run.step(ids, column(run.nextPositions(seqs), device), at::Tensor(), at::Tensor());
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<std::int64_t> bannedNgramTokens(const std::vector<std::int64_t>& seq, int n) {
+    const std::size_t len = seq.size();
+    if (n <= 0 || len + 1 < static_cast<std::size_t>(n)) return {};
+    std::vector<std::int64_t> banned;
+    const std::size_t prefix = static_cast<std::size_t>(n) - 1;
+    const std::size_t start = len - prefix;   // the last n-1 tokens
+    for (std::size_t i = 0; i + n <= len; ++i) {
+        if (std::equal(seq.begin() + i, seq.begin() + i + prefix, seq.begin() + start))
+            banned.push_back(seq[i + prefix]);
+    }
+    return banned;
+}
+
+GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache& cache, at::Tensor keyMask,
+                                const GenerationInputs& in, const ResolvedGenerationParams& p,
+                                const GenerationHooks& hooks);
+
+GenerationOutput generateTokens(Kosmos2ForConditionalGeneration& model, const GenerationInputs& in,
+                                const ResolvedGenerationParams& p, const GenerationHooks& hooks) {
+    if (p.maxNewTokens < 1) throw Error("max_new_tokens must be at least 1");
+    const auto& text = model->config.text;
+    const std::int64_t rows = in.inputIds.size(0) * std::max(1, p.numBeams);
+    const std::int64_t capacity = in.inputIds.size(1) + p.maxNewTokens;
+    if (capacity > text.maxPositionEmbeddings)
+        throw Error("prompt (" + std::to_string(in.inputIds.size(1)) + " tokens) plus max_new_tokens (" +
+                    std::to_string(p.maxNewTokens) + ") exceed the model's " +
+                    std::to_string(text.maxPositionEmbeddings) + " positions");
+    Runner run{model, p, hooks, {}, in.attentionMask.to(at::kLong), model->text_model->lm_head->weight.scalar_type()};
+    run.cache.allocate(text.layers, rows, text.attentionHeads, capacity, text.embedDim / text.attentionHeads,
+                       model->text_model->lm_head->weight.options());
+    if (p.numBeams > 1) {
+        if (p.doSample) throw Error("beam sampling is not supported: use num_beams 1 with sampling");
+        return beamSearchImpl(model, run.cache, run.keyMask, in, p, hooks);
+    }
+    return greedyOrSample(run, in, p);
+}
+
+} // namespace kosmos

@@ -1,0 +1,51 @@
+#include "model/engine/kosmos2_loader.h"
+
+#include <ATen/core/grad_mode.h>
+
+#include "model/engine/runtime_info.h"
+#include "model/error.h"
+
+namespace kosmos {
+
+at::ScalarType parseDtype(const std::string& name) {
+    if (name == "f32" || name == "float32" || name == "fp32") return at::kFloat;
+    if (name == "f16" || name == "float16" || name == "fp16") return at::kHalf;
+    if (name == "bf16" || name == "bfloat16") return at::kBFloat16;
+    throw Error("unknown dtype '" + name + "' (f32, f16, bf16)");
+}
+
+at::Device parseDevice(const std::string& name) {
+    if (name == "auto") return cudaAvailable() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+    at::Device device = at::kCPU;
+    try {
+        device = at::Device(name);
+    } catch (const std::exception&) {
+        throw Error("unknown device '" + name + "' (cpu, cuda, cuda:N, auto)");
+    }
+    if (device.is_cuda() && !cudaAvailable()) throw Error("device '" + name + "' requested but CUDA is not available");
+    if (!device.is_cpu() && !device.is_cuda()) throw Error("unsupported device '" + name + "'");
+    return device;
+}
+
+void tieLmHead(Kosmos2ForConditionalGeneration& model) {
+    at::NoGradGuard noGrad;
+    model->text_model->lm_head->weight.set_data(model->text_model->model->embed_tokens->weight.data());
+}
+
+Kosmos2ForConditionalGeneration loadKosmos2(const std::string& modelDir, const CheckpointLoadOptions& options) {
+    const KosmosConfig config = loadConfig(modelDir);
+    // Parameters start as uninitialised CPU storage that is never touched: loading replaces each one.
+    Kosmos2ForConditionalGeneration model(config, at::TensorOptions().dtype(options.dtype));
+    std::vector<std::string> missingTied;
+    loadParameters(*model, modelDir, options, {"text_model.lm_head.weight"},
+                   {"text_model.model.embed_positions.weights"}, &missingTied);
+    if (!missingTied.empty()) {
+        if (!config.tieWordEmbeddings)
+            throw Error(modelDir + ": tensor 'text_model.lm_head.weight' is missing and tie_word_embeddings is false");
+        tieLmHead(model);
+    }
+    model->eval();
+    return model;
+}
+
+} // namespace kosmos

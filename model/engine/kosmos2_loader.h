@@ -1,0 +1,21 @@
+#pragma once
+// Builds a Kosmos2ForConditionalGeneration from a Hugging Face folder (config + strict weight loading).
+#include <ATen/ATen.h>
+
+#include <functional>
+#include <string>
+
+#include "model/engine/checkpoint.h"
+#include "model/engine/kosmos2_model.h"
+
+namespace kosmos {
+
+at::ScalarType parseDtype(const std::string& name);     // "f32" | "f16" | "bf16" (also float32, ...)
+at::Device parseDevice(const std::string& name);        // "cpu" | "cuda" | "cuda:N" | "auto"
+
+Kosmos2ForConditionalGeneration loadKosmos2(const std::string& modelDir, const CheckpointLoadOptions& options);
+
+// Makes lm_head share model.embed_tokens' weight (transformers' tie_weights).
+void tieLmHead(Kosmos2ForConditionalGeneration& model);
+
+} // namespace kosmos

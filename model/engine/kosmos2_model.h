@@ -1,0 +1,44 @@
+#pragma once
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+
+#include "model/engine/config.h"
+#include "model/engine/text_model.h"
+#include "model/engine/vision_model.h"
+
+namespace kosmos {
+
+// Kosmos2ImageToTextProjection: 64 latent queries attend over [dense(features); latent queries].
+class Kosmos2ImageToTextProjectionImpl : public torch::nn::Module {
+public:
+    Kosmos2ImageToTextProjectionImpl(const KosmosConfig& config, const at::TensorOptions& options);
+    at::Tensor forward(const at::Tensor& features);   // [B, 257, Dv] -> [B, 64, Dt]
+
+    Linear dense{nullptr};
+    at::Tensor latent_query;
+    KosmosTextAttention x_attn{nullptr};
+};
+TORCH_MODULE(Kosmos2ImageToTextProjection);
+
+// Kosmos2ForConditionalGeneration
+class Kosmos2ForConditionalGenerationImpl : public torch::nn::Module {
+public:
+    Kosmos2ForConditionalGenerationImpl(const KosmosConfig& config, const at::TensorOptions& options);
+
+    // pixel_values [B,3,H,W] -> image embeds [B, 64, Dt]. `features` receives the L2-normalised
+    // post_layernorm output when non-null.
+    at::Tensor imageEmbeds(const at::Tensor& pixelValues, at::Tensor* features = nullptr);
+
+    Kosmos2VisionModel vision_model{nullptr};
+    Kosmos2TextForCausalLM text_model{nullptr};
+    Kosmos2ImageToTextProjection image_to_text_projection{nullptr};
+    KosmosConfig config;
+};
+TORCH_MODULE(Kosmos2ForConditionalGeneration);
+
+// Additive attention mask [B,1,n,past+n]: causal over the new positions, and `keyMask` [B,past+n]
+// (1 = real token, 0 = padding) over all keys. Masked entries hold the dtype's lowest value (not -inf,
+// so fully masked padding rows stay finite).
+at::Tensor buildAttentionMask(const at::Tensor& keyMask, std::int64_t newTokens, at::ScalarType dtype);
+
+} // namespace kosmos

@@ -1,0 +1,23 @@
+#pragma once
+// Keys and values of every decoder layer, allocated once for the whole generation
+// ([batch, heads, capacity, head_dim]) and filled in place: no per-step reallocation.
+#include <ATen/ATen.h>
+
+#include <vector>
+
+namespace kosmos {
+
+struct KvCache {
+    std::vector<at::Tensor> keys;
+    std::vector<at::Tensor> values;
+    std::int64_t length = 0;      // positions filled
+    std::int64_t capacity = 0;
+
+    void allocate(int layers, std::int64_t batch, std::int64_t heads, std::int64_t capacity, std::int64_t headDim,
+                  const at::TensorOptions& options);
+    bool allocated() const { return !keys.empty(); }
+    // Keeps the rows `batchIndex` (beam search reordering).
+    void reorder(const at::Tensor& batchIndex);
+};
+
+} // namespace kosmos

@@ -1,0 +1,41 @@
+#include "model/engine/layers.h"
+
+#include <ATen/ops/dropout.h>
+
+namespace kosmos {
+
+LinearImpl::LinearImpl(std::int64_t in, std::int64_t out, bool withBias, const at::TensorOptions& options) {
+    weight = register_parameter("weight", at::empty({out, in}, options));
+    if (withBias) bias = register_parameter("bias", at::empty({out}, options));
+}
+
+at::Tensor LinearImpl::forward(const at::Tensor& x) {
+    at::Tensor y = at::linear(x, weight, bias);
+    if (loraA.defined()) {
+        at::Tensor input = (loraDropout > 0 && is_training()) ? at::dropout(x, loraDropout, true) : x;
+        y = y + at::linear(at::linear(input, loraA), loraB) * loraScale;
+    }
+    return y;
+}
+
+LayerNormImpl::LayerNormImpl(std::int64_t dim, double eps_, const at::TensorOptions& options) : eps(eps_) {
+    weight = register_parameter("weight", at::empty({dim}, options));
+    bias = register_parameter("bias", at::empty({dim}, options));
+}
+
+at::Tensor LayerNormImpl::forward(const at::Tensor& x) {
+    return at::layer_norm(x, {weight.size(0)}, weight, bias, eps);
+}
+
+WeightImpl::WeightImpl(at::IntArrayRef shape, const at::TensorOptions& options) {
+    weight = register_parameter("weight", at::empty(shape, options));
+}
+
+at::Tensor quickGelu(const at::Tensor& x) { return x * at::sigmoid(x * 1.702); }
+
+at::Tensor activation(const std::string& name, const at::Tensor& x) {
+    if (name == "quick_gelu") return quickGelu(x);
+    return at::gelu(x);
+}
+
+} // namespace kosmos

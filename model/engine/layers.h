@@ -1,0 +1,49 @@
+#pragma once
+// Building blocks with transformers' parameter names (weight / bias), created uninitialised:
+// the loader fills them from the checkpoint, init_weights.cpp for new models.
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+namespace kosmos {
+
+// nn.Linear
+class LinearImpl : public torch::nn::Module {
+public:
+    LinearImpl(std::int64_t in, std::int64_t out, bool withBias, const at::TensorOptions& options);
+    at::Tensor forward(const at::Tensor& x);
+
+    at::Tensor weight;   // [out, in]
+    at::Tensor bias;     // [out] or undefined
+    // Optional low-rank adapter (LoRA): y += scale * B(A(dropout(x))). Set by training/lora.
+    at::Tensor loraA;    // [r, in]
+    at::Tensor loraB;    // [out, r]
+    double loraScale = 0;
+    double loraDropout = 0;
+};
+TORCH_MODULE(Linear);
+
+// nn.LayerNorm
+class LayerNormImpl : public torch::nn::Module {
+public:
+    LayerNormImpl(std::int64_t dim, double eps, const at::TensorOptions& options);
+    at::Tensor forward(const at::Tensor& x);
+
+    at::Tensor weight;
+    at::Tensor bias;
+    double eps;
+};
+TORCH_MODULE(LayerNorm);
+
+// nn.Embedding / nn.Conv2d (bias-free) hold just a weight.
+class WeightImpl : public torch::nn::Module {
+public:
+    WeightImpl(at::IntArrayRef shape, const at::TensorOptions& options);
+    at::Tensor weight;
+};
+TORCH_MODULE(Weight);
+
+at::Tensor quickGelu(const at::Tensor& x);
+at::Tensor activation(const std::string& name, const at::Tensor& x);
+
+} // namespace kosmos
