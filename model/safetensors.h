@@ -32,6 +32,7 @@ struct SafetensorsLimits {
     std::uint64_t maxHeaderBytes = 100ull << 20; // 100 MiB, as the reference implementation
     std::size_t maxTensors = 1u << 20;
     std::size_t maxRank = 8;
+    std::uint64_t maxIndexBytes = 16ull << 20;  // model.safetensors.index.json
 };
 
 // One validated, memory-mapped .safetensors file. Cheap to copy (shares the mapping).
@@ -44,7 +45,10 @@ public:
     const std::vector<TensorInfo>& tensors() const;          // in header order
     const TensorInfo* find(const std::string& name) const;   // nullptr when absent
     const std::map<std::string, std::string>& metadata() const;
-    const std::uint8_t* data(const TensorInfo& info) const;  // points into the mapping
+    // Points into the mapping (nullptr for an info outside this file). The mapping is private copy-on-write:
+    // writing through it changes this process's pages only, never the file (on systems with strict overcommit
+    // accounting a big file may get a read-only mapping instead).
+    const std::uint8_t* data(const TensorInfo& info) const;
     // Keeps the mapping alive (for zero-copy tensors that outlive this object).
     std::shared_ptr<const void> keepAlive() const;
 
@@ -57,6 +61,8 @@ private:
 class SafetensorsCheckpoint {
 public:
     // dir holds model.safetensors or model.safetensors.index.json (+ shards); a file path opens that file.
+    // When both are present the single file wins, as in transformers. Shards must be plain file names in dir,
+    // and every tensor must sit in exactly the shard the index's weight_map assigns it to.
     static SafetensorsCheckpoint open(const std::string& dirOrFile, const SafetensorsLimits& limits = {});
 
     std::vector<std::string> names() const;                                  // every tensor, sorted
@@ -76,7 +82,10 @@ struct TensorView {
     const void* data = nullptr;                  // nbytes = numel * dtypeSize
 };
 
-// Writes atomically (PATH.tmp-XXXX then rename); tensors are laid out in name order, 8-byte aligned header.
+// Writes atomically (PATH.tmp-<pid>-<n> in the same directory, fsync, rename, fsync of the directory).
+// Tensors are laid out in byte order of their names (the reference writer sorts by dtype alignment, then name;
+// readers accept any order). The header is padded with spaces to a multiple of 8 bytes, so the data section is
+// 8-byte aligned. "__metadata__" is written only when metadata is not empty.
 // Throws kosmos::Error naming the path and reason (e.g. disk full) and leaves any old file untouched.
 void writeSafetensors(const std::string& path, const std::vector<TensorView>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
