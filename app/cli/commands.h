@@ -12,6 +12,10 @@ void addPostprocessCommand(CLI::App& app);
 void addRenderCommand(CLI::App& app);
 void addDbCommand(CLI::App& app);
 void addBenchCommand(CLI::App& app);
+void addTrainCommand(CLI::App& app);
+void addEvalCommand(CLI::App& app);
+void addInitCommand(CLI::App& app);
+void addSynthCommand(CLI::App& app);
 
 // Registers every command above that is built (app/cli/registry.cpp).
 void registerAll(CLI::App& app);

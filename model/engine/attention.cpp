@@ -25,7 +25,8 @@ at::Tensor mergeHeads(const at::Tensor& x) {
 at::Tensor scaledAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask) {
 #if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1))
     // q is pre-scaled as in transformers, hence scale 1.
-    return at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, 1.0);
+    return at::scaled_dot_product_attention(q, k, v, mask.defined() ? c10::optional<at::Tensor>(mask) : c10::nullopt,
+                                            0.0, false, 1.0);
 #else
     at::Tensor weights = at::matmul(q, k.transpose(-1, -2));
     if (mask.defined()) weights = weights + mask;

@@ -47,10 +47,8 @@ struct Hypotheses {
 
 } // namespace
 
-struct BeamRunnerAccess;   // Runner is private to generation.cpp; beam search drives the model directly.
-
 GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache& cache, at::Tensor keyMask,
-                                const GenerationInputs& in, const ResolvedGenerationParams& p,
+                                bool padded, const GenerationInputs& in, const ResolvedGenerationParams& p,
                                 const GenerationHooks& hooks) {
     const auto device = in.inputIds.device();
     const std::int64_t batch = in.inputIds.size(0);
@@ -159,7 +157,7 @@ GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache&
                      p.padTokenId;
         at::Tensor stepIds = at::tensor(nextTokens, at::TensorOptions().dtype(at::kLong)).view({N, 1}).to(device);
         at::Tensor stepPos = at::tensor(pos, at::TensorOptions().dtype(at::kLong)).view({N, 1}).to(device);
-        at::Tensor stepMask = buildAttentionMask(keyMask, 1, dtype);
+        at::Tensor stepMask = padded ? buildAttentionMask(keyMask, 1, dtype) : at::Tensor();
         hidden = textModel->model(stepIds, stepPos, at::Tensor(), at::Tensor(), stepMask, &cache);
         cache.length += 1;
         logits = textModel->logits(hidden.select(1, 0)).to(at::kFloat);

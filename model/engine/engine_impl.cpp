@@ -13,12 +13,6 @@
 namespace kosmos {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double msSince(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
 int pick(int requested, int fallback) { return requested >= 0 ? requested : fallback; }
 double pick(double requested, double fallback) { return requested >= 0 ? requested : fallback; }
 

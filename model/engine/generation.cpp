@@ -61,12 +61,13 @@ struct Runner {
     KvCache cache;
     at::Tensor keyMask;        // [N, T] attention mask so far
     at::ScalarType dtype;
+    bool padded = true;        // any padding among the keys (else a one-token step needs no mask)
 
     // Feeds `ids` [N, n]; returns the last position's logits [N, V] in float32.
     at::Tensor step(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& imageEmbeds,
                     const at::Tensor& imageMask) {
         const std::int64_t n = ids.size(1);
-        at::Tensor mask = buildAttentionMask(keyMask, n, dtype);
+        at::Tensor mask = (n == 1 && !padded) ? at::Tensor() : buildAttentionMask(keyMask, n, dtype);
         at::Tensor hidden = model->text_model->model(ids, positions, imageEmbeds, imageMask, mask, &cache);
         cache.length += n;
         return model->text_model->logits(hidden.select(1, n - 1)).to(at::kFloat);
@@ -188,7 +189,7 @@ std::vector<std::int64_t> bannedNgramTokens(const std::vector<std::int64_t>& seq
 }
 
 GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache& cache, at::Tensor keyMask,
-                                const GenerationInputs& in, const ResolvedGenerationParams& p,
+                                bool padded, const GenerationInputs& in, const ResolvedGenerationParams& p,
                                 const GenerationHooks& hooks);
 
 GenerationOutput generateTokens(Kosmos2ForConditionalGeneration& model, const GenerationInputs& in,
@@ -202,11 +203,12 @@ GenerationOutput generateTokens(Kosmos2ForConditionalGeneration& model, const Ge
                     std::to_string(p.maxNewTokens) + ") exceed the model's " +
                     std::to_string(text.maxPositionEmbeddings) + " positions");
     Runner run{model, p, hooks, {}, in.attentionMask.to(at::kLong), model->text_model->lm_head->weight.scalar_type()};
+    run.padded = !in.attentionMask.to(at::kCPU).all().item<bool>();
     run.cache.allocate(text.layers, rows, text.attentionHeads, capacity, text.embedDim / text.attentionHeads,
                        model->text_model->lm_head->weight.options());
     if (p.numBeams > 1) {
         if (p.doSample) throw Error("beam sampling is not supported: use num_beams 1 with sampling");
-        return beamSearchImpl(model, run.cache, run.keyMask, in, p, hooks);
+        return beamSearchImpl(model, run.cache, run.keyMask, run.padded, in, p, hooks);
     }
     return greedyOrSample(run, in, p);
 }

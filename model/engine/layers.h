@@ -43,6 +43,9 @@ public:
 };
 TORCH_MODULE(Weight);
 
+// x W^T + b, through gemv when x is a single row on the CPU (inference only).
+at::Tensor linearForward(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = {});
+
 at::Tensor quickGelu(const at::Tensor& x);
 at::Tensor activation(const std::string& name, const at::Tensor& x);
 

@@ -1,0 +1,97 @@
+// kosmos2 bench: stage timings, tokens/s, memory, BLAS and threads, as JSON or a table.
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli/commands.h"
+#ifndef KOSMOS_ENGINE_ONLY
+#include "core/media/image_io.h"
+#endif
+#include "model/engine/benchmark.h"
+
+namespace kosmos::cli {
+namespace {
+
+struct BenchCommandOptions {
+    BenchOptions bench;
+    std::string image;
+    bool randomWeights = false, json = false;
+};
+
+nlohmann::json toJson(const BenchResult& r, const BenchOptions& o) {
+    nlohmann::json stages;
+    for (const auto& [name, s] : r.stagesMs) stages[name] = {{"median", s.median}, {"min", s.min}, {"max", s.max}};
+    return {{"device", r.device},
+            {"dtype", r.dtype},
+            {"batch", o.batch},
+            {"runs", o.runs},
+            {"new_tokens", o.newTokens},
+            {"parameters", r.parameters},
+            {"stages_ms", stages},
+            {"vision_ms", r.stagesMs.at("vision").median},
+            {"prefill_ms", r.stagesMs.at("prefill").median},
+            {"decode_ms_per_token", r.stagesMs.at("decode_per_token").median},
+            {"end_to_end_ms", r.stagesMs.at("end_to_end").median},
+            {"tokens_per_s", r.tokensPerSecond},
+            {"images_per_s", r.imagesPerSecond},
+            {"peak_rss_mb", r.peakRssMb},
+            {"peak_device_mb", r.peakDeviceMb},
+            {"memory_bandwidth_gbs", r.memoryBandwidthGBs},
+            {"decode_weight_bytes", r.decodeWeightBytes},
+            {"decode_floor_ms", r.decodeFloorMs},
+            {"blas", r.blas},
+            {"threads", r.threads},
+            {"omp_wait_policy", r.ompWaitPolicy},
+            {"torch", r.torchVersion},
+            {"prompt_ids", r.promptIds},
+            {"generated_ids", r.firstRunIds}};
+}
+
+void runBench(BenchCommandOptions o) {
+    if (o.randomWeights == o.bench.configPath.empty())
+        throw CommandError{"--random-weights needs --config FILE (and no --model), or give --model DIR"};
+    if (!o.randomWeights && o.bench.modelDir.empty()) throw CommandError{"give --model DIR or --random-weights --config FILE"};
+#ifndef KOSMOS_ENGINE_ONLY
+    if (!o.image.empty()) o.bench.image = loadImageFile(o.image);
+#else
+    if (!o.image.empty()) throw CommandError{"--image needs the full build (image files are read in core/)"};
+#endif
+    const BenchResult r = runBenchmark(o.bench);
+    const nlohmann::json j = toJson(r, o.bench);
+    if (o.json) {
+        std::cout << j.dump() << "\n";
+        return;
+    }
+    std::printf("device %s, %s, batch %d, %lld parameters, LibTorch %s\n", r.device.c_str(), r.dtype.c_str(),
+                o.bench.batch, static_cast<long long>(r.parameters), r.torchVersion.c_str());
+    for (const auto& [name, s] : r.stagesMs)
+        std::printf("  %-18s median %9.2f ms   (min %.2f, max %.2f)\n", name.c_str(), s.median, s.min, s.max);
+    std::printf("  tokens/s %.1f   images/s %.3f   peak RSS %.0f MB   peak device %.0f MB\n", r.tokensPerSecond,
+                r.imagesPerSecond, r.peakRssMb, r.peakDeviceMb);
+    std::printf("  bandwidth %.1f GB/s (copy), decode weights %.2f GB, floor %.2f ms/token\n", r.memoryBandwidthGBs,
+                r.decodeWeightBytes / 1e9, r.decodeFloorMs);
+    std::printf("  BLAS %s, %d threads, OMP_WAIT_POLICY=%s\n", r.blas.c_str(), r.threads, r.ompWaitPolicy.c_str());
+}
+
+} // namespace
+
+void addBenchCommand(CLI::App& app) {
+    auto o = std::make_shared<BenchCommandOptions>();
+    CLI::App* cmd = app.add_subcommand("bench", "Measure preprocessing, vision, prefill, decode and end-to-end speed");
+    cmd->add_option("--model", o->bench.modelDir, "Hugging Face KOSMOS-2 folder");
+    cmd->add_flag("--random-weights", o->randomWeights, "Random weights of the configuration given by --config");
+    cmd->add_option("--config", o->bench.configPath, "config.json for --random-weights (any size)");
+    cmd->add_option("--image", o->image, "Image (default: a synthetic 640x480 image)");
+    cmd->add_option("--device", o->bench.device, "cpu | cuda | auto")->capture_default_str();
+    cmd->add_option("--dtype", o->bench.dtype, "f32 | f16 | bf16")->capture_default_str();
+    cmd->add_option("--batch", o->bench.batch, "Images per batch")->capture_default_str();
+    cmd->add_option("--runs", o->bench.runs, "Timed runs after one warm-up")->capture_default_str();
+    cmd->add_option("--new-tokens", o->bench.newTokens, "Tokens generated per run")->capture_default_str();
+    cmd->add_option("--threads", o->bench.threads, "CPU threads (0: default)");
+    cmd->add_option("--seed", o->bench.seed, "Seed of the random weights")->capture_default_str();
+    cmd->add_flag("--json", o->json, "One JSON object");
+    cmd->callback([o] { runBench(*o); });
+}
+
+} // namespace kosmos::cli

@@ -1,0 +1,66 @@
+// kosmos2 render: ground an image and draw the boxes and phrases onto it.
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "app/cli/result_json.h"
+#include "core/media/image_io.h"
+#include "core/media/render.h"
+#include "model/engine/engine.h"
+#include "model/engine/runtime_info.h"
+
+namespace kosmos::cli {
+namespace {
+
+struct RenderCommandOptions {
+    std::string model, image, prompt = "<grounding>An image of", out, device = "cpu", dtype = "f32";
+    GenerationParams params;
+    bool constrained = false, json = false;
+    double minConfidence = 0;
+};
+
+void runRender(RenderCommandOptions o) {
+    o.params.constrainedGrounding = o.constrained;
+    LoadOptions load;
+    load.device = o.device;
+    load.dtype = o.dtype;
+    auto engine = Engine::load(o.model, load);
+    GenerationRequest request;
+    request.image = loadImageFile(o.image);
+    request.prompt = o.prompt;
+    request.params = o.params;
+    const GenerationResult result = engine->generate(request);
+    std::vector<Entity> entities;
+    for (const auto& g : result.entities) {
+        Entity e{g.phrase, g.span, {}};
+        for (const auto& b : g.boxes)
+            if (b.confidence >= o.minConfidence) e.boxes.push_back(b.box);
+        if (!e.boxes.empty()) entities.push_back(std::move(e));
+    }
+    saveImagePng(o.out, renderEntities(toRgb(request.image), entities));
+    if (o.json)
+        std::cout << resultJson(o.image, o.prompt, result, request.image.width, request.image.height).dump() << "\n";
+    else
+        std::cout << o.out << ": " << result.caption << " (" << entities.size() << " grounded phrases)\n";
+}
+
+} // namespace
+
+void addRenderCommand(CLI::App& app) {
+    auto o = std::make_shared<RenderCommandOptions>();
+    CLI::App* cmd = app.add_subcommand("render", "Ground an image and draw the boxes and phrases onto it (PNG)");
+    cmd->add_option("--model", o->model, "Hugging Face KOSMOS-2 folder")->required();
+    cmd->add_option("--image", o->image, "Image file")->required();
+    cmd->add_option("--prompt", o->prompt, "Prompt")->capture_default_str();
+    cmd->add_option("--out", o->out, "Output PNG")->required();
+    cmd->add_option("--max-new-tokens", o->params.maxNewTokens, "Tokens to generate at most");
+    cmd->add_option("--num-beams", o->params.numBeams, "Beam search width");
+    cmd->add_option("--no-repeat-ngram-size", o->params.noRepeatNgramSize, "Ban repeated n-grams (0: off)");
+    cmd->add_flag("--constrained", o->constrained, "Only well-formed <object> spans");
+    cmd->add_option("--min-confidence", o->minConfidence, "Leave out boxes below this confidence");
+    cmd->add_option("--device", o->device, "cpu | cuda | auto")->capture_default_str();
+    cmd->add_option("--dtype", o->dtype, "f32 | f16 | bf16")->capture_default_str();
+    cmd->add_flag("--json", o->json, "Also print the result as JSON");
+    cmd->callback([o] { runRender(*o); });
+}
+
+} // namespace kosmos::cli

@@ -1,0 +1,25 @@
+// kosmos2-engine: the engine-only program for machines that have just a LibTorch (e.g. a pip CUDA torch).
+#include <cstdio>
+
+#include "app/cli/commands.h"
+#include "model/engine/runtime_info.h"
+#include "model/error.h"
+
+int main(int argc, char** argv) {
+    kosmos::ensurePassiveOpenMP(argv);
+    CLI::App app{"kosmos2-engine - KOSMOS-2 engine benchmark"};
+    app.require_subcommand(1);
+    kosmos::cli::addBenchCommand(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const kosmos::cli::CommandError& e) {
+        std::fprintf(stderr, "kosmos2-engine: %s\n", e.message.c_str());
+        return e.code;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "kosmos2-engine: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

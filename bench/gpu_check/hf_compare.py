@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Runs transformers' KOSMOS-2 and our engine on the same random weights, image and prompt.
+
+Creates a random checkpoint of the given configuration with transformers, saves it in the Hugging Face
+layout, then times `generate` (greedy, N new tokens, KV cache) against `kosmos2-engine bench` on the same
+weights, and checks that both produce the same token ids. Prints one JSON summary and writes it to --out.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+from PIL import Image
+from transformers import Kosmos2Config, Kosmos2ForConditionalGeneration
+
+
+def synthetic_image():
+    # The same 640x480 image as model/engine/benchmark.cpp syntheticImage().
+    x = np.arange(640)[None, :]
+    y = np.arange(480)[:, None]
+    r = np.broadcast_to(x * 255 // 639, (480, 640))
+    g = np.broadcast_to(y * 255 // 479, (480, 640))
+    b = (x + y) & 255
+    return np.stack([r, g, b], axis=-1).astype(np.uint8)
+
+
+def pixel_values(size=224):
+    img = Image.fromarray(synthetic_image()).resize((size, size), Image.BICUBIC)
+    arr = np.asarray(img).astype(np.float64) * (1 / 255)
+    arr = arr.astype(np.float32)
+    mean = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
+    std = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
+    arr = (arr - mean) / std
+    return torch.from_numpy(arr.transpose(2, 0, 1).copy())[None]
+
+
+def time_hf(model, ids, pixels, new_tokens, runs, device):
+    input_ids = torch.tensor([ids], device=device)
+    mask = torch.zeros_like(input_ids)
+    mask[0, 2:66] = 1
+    kwargs = dict(pixel_values=pixels, input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
+                  image_embeds_position_mask=mask, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
+                  do_sample=False, num_beams=1, no_repeat_ngram_size=0, use_cache=True)
+    times = []
+    out = None
+    for i in range(runs + 1):
+        if device == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        with torch.inference_mode():
+            out = model.generate(**kwargs)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        if i > 0:
+            times.append((time.perf_counter() - start) * 1000)
+    new_ids = out[0, len(ids):].tolist()
+    return sorted(times)[len(times) // 2], new_ids
+
+
+def run_engine(engine, model_dir, device, dtype, new_tokens, runs, batch=1):
+    cmd = [engine, "bench", "--model", model_dir, "--device", device, "--dtype", dtype,
+           "--new-tokens", str(new_tokens), "--runs", str(runs), "--batch", str(batch), "--json"]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit(f"engine failed: {res.stderr}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--engine", required=True)
+    ap.add_argument("--workdir", default="/tmp/kosmos2-random")
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--dtype", default="bf16")
+    ap.add_argument("--new-tokens", type=int, default=24)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--fixture", help="also compare ids on this checkpoint folder (f32)")
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    torch_dtype = {"bf16": torch.bfloat16, "f16": torch.float16, "f32": torch.float32}[args.dtype]
+    summary = {"device_name": torch.cuda.get_device_name(0) if args.device == "cuda" else "cpu",
+               "torch": torch.__version__}
+    import transformers
+    summary["transformers"] = transformers.__version__
+
+    with open(args.config) as f:
+        cfg = json.load(f)
+    torch.manual_seed(0)
+    config = Kosmos2Config(text_config=cfg["text_config"], vision_config=cfg["vision_config"],
+                           latent_query_num=cfg.get("latent_query_num", 64))
+    model = Kosmos2ForConditionalGeneration(config).to(torch_dtype).eval()
+    os.makedirs(args.workdir, exist_ok=True)
+    model.save_pretrained(args.workdir, safe_serialization=True)
+    model = model.to(args.device)
+
+    ours = run_engine(args.engine, args.workdir, args.device, args.dtype, args.new_tokens, args.runs)
+    pixels = pixel_values().to(args.device, torch_dtype)
+    hf_ms, hf_ids = time_hf(model, ours["prompt_ids"], pixels, args.new_tokens, args.runs, args.device)
+    summary["real_config"] = {
+        "dtype": args.dtype, "new_tokens": args.new_tokens,
+        "transformers_end_to_end_ms": hf_ms, "ours": ours,
+        "speedup_end_to_end": hf_ms / ours["end_to_end_ms"],
+        "ids_equal": hf_ids == ours["generated_ids"], "hf_ids": hf_ids,
+        "decode_vs_floor": ours["decode_ms_per_token"] / ours["decode_floor_ms"],
+    }
+    del model
+    torch.cuda.empty_cache() if args.device == "cuda" else None
+    summary["real_config_batch8"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
+                                               args.new_tokens, args.runs, batch=8)
+    print(json.dumps(summary, indent=1), flush=True)
+
+    if args.fixture:
+        fmodel = Kosmos2ForConditionalGeneration.from_pretrained(args.fixture).to(args.device).eval()
+        fours = run_engine(args.engine, args.fixture, args.device, "f32", args.new_tokens, 1)
+        _, fids = time_hf(fmodel, fours["prompt_ids"], pixel_values().to(args.device), args.new_tokens, 1,
+                          args.device)
+        summary["fixture_f32"] = {"ids_equal": fids == fours["generated_ids"], "ours": fours["generated_ids"],
+                                  "hf": fids}
+    text = json.dumps(summary, indent=1)
+    print(text)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()

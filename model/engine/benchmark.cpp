@@ -1,0 +1,189 @@
+#include "model/engine/benchmark.h"
+
+#include <ATen/core/grad_mode.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "model/engine/device_memory.h"
+#include "model/engine/engine_impl.h"
+#include "model/engine/generation.h"
+#include "model/engine/kosmos2_loader.h"
+#include "model/engine/random_init.h"
+#include "model/engine/runtime_info.h"
+#include "model/error.h"
+#include "model/tokens.h"
+
+namespace kosmos {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
+
+Spread spread(std::vector<double> values) {
+    Spread s;
+    if (values.empty()) return s;
+    std::sort(values.begin(), values.end());
+    s.min = values.front();
+    s.max = values.back();
+    const std::size_t n = values.size();
+    s.median = n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+    return s;
+}
+
+double peakRssMb() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss / 1024.0;
+}
+
+// Copy bandwidth (bytes read + written per second) of a buffer far larger than the caches.
+double measureBandwidth(const at::Device& device) {
+    const std::int64_t elements = 64ll << 20;   // 256 MiB of f32
+    at::Tensor a = at::ones({elements}, at::TensorOptions().dtype(at::kFloat).device(device));
+    at::Tensor b = at::empty_like(a);
+    double best = 1e30;
+    for (int i = 0; i < 5; ++i) {
+        cudaSynchronize();
+        const auto start = Clock::now();
+        b.copy_(a);
+        if (device.is_cuda()) cudaSynchronize();
+        best = std::min(best, ms(start, Clock::now()));
+    }
+    return 2.0 * elements * 4 / (best / 1000.0) / 1e9;
+}
+
+ImageU8 syntheticImage() {
+    ImageU8 image;
+    image.width = 640;
+    image.height = 480;
+    image.channels = 3;
+    image.pixels.resize(640 * 480 * 3);
+    for (int y = 0; y < 480; ++y)
+        for (int x = 0; x < 640; ++x) {
+            std::uint8_t* p = &image.pixels[(y * 640 + x) * 3];
+            p[0] = static_cast<std::uint8_t>(x * 255 / 639);
+            p[1] = static_cast<std::uint8_t>(y * 255 / 479);
+            p[2] = static_cast<std::uint8_t>((x + y) & 255);
+        }
+    return image;
+}
+
+} // namespace
+
+BenchResult runBenchmark(const BenchOptions& o) {
+    configureThreads(o.threads);
+    at::NoGradGuard noGrad;
+    BenchResult result;
+    const at::Device device = parseDevice(o.device);
+    const at::ScalarType dtype = parseDtype(o.dtype);
+    const RuntimeInfo info = runtimeInfo();
+    result.blas = info.blas;
+    result.threads = info.intraOpThreads;
+    result.ompWaitPolicy = info.ompWaitPolicy;
+    result.device = device.str();
+    result.dtype = o.dtype;
+    result.torchVersion = info.torchVersion;
+    if (o.batch < 1 || o.runs < 1 || o.newTokens < 2) throw Error("bench needs batch >= 1, runs >= 1, new tokens >= 2");
+
+    Kosmos2ForConditionalGeneration model{nullptr};
+    KosmosConfig config;
+    PreprocessConfig preprocess;
+    if (!o.modelDir.empty()) {
+        CheckpointLoadOptions load;
+        load.dtype = dtype;
+        load.device = device;
+        model = loadKosmos2(o.modelDir, load);
+        config = model->config;
+        preprocess = loadPreprocessConfig(o.modelDir, config.vision.imageSize);
+    } else {
+        std::ifstream in(o.configPath);
+        if (!in) throw Error(o.configPath + ": cannot open");
+        std::stringstream text;
+        text << in.rdbuf();
+        config = parseConfig(text.str(), o.configPath);
+        model = Kosmos2ForConditionalGeneration(config, at::TensorOptions().dtype(at::kFloat));
+        randomInitialise(model, o.seed);
+        model->to(device, dtype);
+        tieLmHead(model);
+        model->eval();
+        preprocess.size = config.vision.imageSize;
+    }
+    // The ids of "<grounding>An image of" in the real vocabulary's layout (tags after the spm pieces),
+    // so that a checkpoint without a tokenizer and transformers can be fed the same prompt.
+    const std::int64_t firstTag = config.text.vocabSize - tokens::kNumPatchIndexTokens - 11;
+    std::vector<std::int64_t> ids = {0, firstTag + 1};
+    for (int i = 0; i < config.latentQueryNum; ++i) ids.push_back(4 + i);
+    ids.insert(ids.end(), {firstTag + 2, firstTag + 10});
+    for (std::int64_t text : {712, 1648, 9}) ids.push_back(std::min<std::int64_t>(text, firstTag - 1));
+    result.promptIds = ids;
+    for (const auto& p : model->parameters()) result.parameters += p.numel();
+    result.parameters -= model->text_model->lm_head->weight.numel();
+    const double elementBytes = at::elementSize(dtype);
+    double decoderParams = 0;
+    for (const auto& p : model->text_model->model->layers->parameters()) decoderParams += p.numel();
+    decoderParams += model->text_model->lm_head->weight.numel();
+    result.decodeWeightBytes = decoderParams * elementBytes;
+
+    const ImageU8 image = o.image.pixels.empty() ? syntheticImage() : o.image;
+    std::vector<double> pre, vision, prefill, decode, total;
+    const std::int64_t L = static_cast<std::int64_t>(ids.size());
+    std::vector<std::int64_t> imageMask(L, 0);
+    for (int i = 2; i < 2 + config.latentQueryNum && i < L; ++i) imageMask[i] = 1;
+    auto row = [&](const std::vector<std::int64_t>& v) {
+        return at::tensor(v, at::TensorOptions().dtype(at::kLong)).view({1, -1}).expand({o.batch, L}).contiguous().to(device);
+    };
+    cudaResetPeak();
+    for (int run = -1; run < o.runs; ++run) {   // run -1 warms up
+        const auto t0 = Clock::now();
+        std::vector<float> chw = preprocessImage(image, preprocess);
+        at::Tensor pixels = at::tensor(chw, at::TensorOptions().dtype(at::kFloat))
+                                .view({1, 3, preprocess.size, preprocess.size})
+                                .expand({o.batch, 3, preprocess.size, preprocess.size});
+        const auto t1 = Clock::now();
+        GenerationInputs in;
+        in.imageEmbeds = model->imageEmbeds(pixels.to(device, dtype));
+        cudaSynchronize();
+        const auto t2 = Clock::now();
+        in.inputIds = row(ids);
+        in.attentionMask = at::ones_like(in.inputIds);
+        in.imageEmbedsPositionMask = row(imageMask);
+        ResolvedGenerationParams params;
+        params.maxNewTokens = o.newTokens;
+        params.minNewTokens = o.newTokens;
+        std::vector<Clock::time_point> steps;
+        GenerationHooks hooks;
+        hooks.onStep = [&](int, const std::vector<std::int64_t>&) {
+            steps.push_back(Clock::now());
+            return true;
+        };
+        GenerationOutput out = generateTokens(model, in, params, hooks);
+        const auto t3 = Clock::now();
+        if (run < 0) {
+            result.firstRunIds = out.newTokens.front();
+            continue;
+        }
+        pre.push_back(ms(t0, t1));
+        vision.push_back(ms(t1, t2));
+        prefill.push_back(ms(t2, steps.front()));
+        decode.push_back(ms(steps.front(), steps.back()) / static_cast<double>(steps.size() - 1));
+        total.push_back(ms(t0, t3));
+    }
+    result.stagesMs = {{"preprocess", spread(pre)}, {"vision", spread(vision)}, {"prefill", spread(prefill)},
+                       {"decode_per_token", spread(decode)}, {"end_to_end", spread(total)}};
+    result.tokensPerSecond = 1000.0 * o.batch / result.stagesMs["decode_per_token"].median;
+    result.imagesPerSecond = 1000.0 * o.batch / result.stagesMs["end_to_end"].median;
+    result.peakDeviceMb = cudaPeakAllocatedBytes() / (1 << 20);
+    result.memoryBandwidthGBs = measureBandwidth(device);
+    // A decode step reads every decoder weight once: its floor at the measured read bandwidth
+    // (the copy moves 2 bytes of traffic per byte copied).
+    result.decodeFloorMs = result.decodeWeightBytes / (result.memoryBandwidthGBs * 1e9) * 1000.0;
+    result.peakRssMb = peakRssMb();
+    return result;
+}
+
+} // namespace kosmos

@@ -1,0 +1,50 @@
+#pragma once
+// Timing of the engine's stages (preprocess, vision, prefill, per-token decode, end to end) on a loaded
+// checkpoint or a randomly initialised model of any configuration.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/image_processor.h"
+
+namespace kosmos {
+
+struct BenchOptions {
+    std::string modelDir;            // a checkpoint, or empty with configPath for random weights
+    std::string configPath;          // config.json for --random-weights
+    std::string device = "cpu";
+    std::string dtype = "f32";
+    ImageU8 image;                   // empty: a synthetic 640x480 image
+    int batch = 1;
+    int runs = 3;
+    int newTokens = 24;
+    int threads = 0;
+    std::uint64_t seed = 1234;       // random weights
+};
+
+struct Spread {
+    double median = 0, min = 0, max = 0;
+};
+
+struct BenchResult {
+    std::map<std::string, Spread> stagesMs;   // preprocess, vision, prefill, decode_per_token, end_to_end
+    double tokensPerSecond = 0;
+    double imagesPerSecond = 0;
+    double peakRssMb = 0;
+    double peakDeviceMb = 0;
+    double memoryBandwidthGBs = 0;     // measured on the device (copy of a large buffer)
+    double decodeWeightBytes = 0;      // bytes of weights read per decode step
+    double decodeFloorMs = 0;          // decodeWeightBytes / bandwidth
+    std::int64_t parameters = 0;
+    std::string blas;
+    int threads = 0;
+    std::string ompWaitPolicy;
+    std::string device, dtype, torchVersion;
+    std::vector<std::int64_t> promptIds;     // the prompt fed to the model
+    std::vector<std::int64_t> firstRunIds;   // the generated ids of the first run (parity checks)
+};
+
+BenchResult runBenchmark(const BenchOptions& options);
+
+} // namespace kosmos

@@ -1,0 +1,12 @@
+#pragma once
+#include <cstdint>
+
+#include "model/engine/kosmos2_model.h"
+
+namespace kosmos {
+
+// transformers-style initialisation of a new model (Kosmos2PreTrainedModel._init_weights): normal(0, std) weights,
+// zero biases, unit layer norms, tied lm_head. Used for benchmarks of random models and for training from scratch.
+void randomInitialise(Kosmos2ForConditionalGeneration& model, std::uint64_t seed, double std = 0.02);
+
+} // namespace kosmos
