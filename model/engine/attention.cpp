@@ -1,6 +1,7 @@
 #include "model/engine/attention.h"
 
 #include <cmath>
+#include <limits>
 
 #include "model/engine/kv_cache.h"
 
@@ -29,7 +30,10 @@ at::Tensor scaledAttention(const at::Tensor& q, const at::Tensor& k, const at::T
                                             0.0, false, 1.0);
 #else
     at::Tensor weights = at::matmul(q, k.transpose(-1, -2));
-    if (mask.defined()) weights = weights + mask;
+    if (mask.defined() && mask.scalar_type() == at::kBool)
+        weights = weights.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
+    else if (mask.defined())
+        weights = weights + mask;
     return at::matmul(at::softmax(weights, -1), v);
 #endif
 }
@@ -67,7 +71,12 @@ at::Tensor KosmosTextAttentionImpl::forward(const at::Tensor& x, const at::Tenso
     at::Tensor q = splitHeads(q_proj(x) * scale, heads);
     at::Tensor k = splitHeads(k_proj(source), heads);
     at::Tensor v = splitHeads(v_proj(source), heads);
-    if (cache && cache->allocated()) {
+    if (cache && cache->allocated() && cache->writeIndex.defined()) {
+        cache->keys[layerIndex].index_copy_(2, cache->writeIndex, k);
+        cache->values[layerIndex].index_copy_(2, cache->writeIndex, v);
+        k = cache->keys[layerIndex];
+        v = cache->values[layerIndex];
+    } else if (cache && cache->allocated()) {
         const std::int64_t n = k.size(2);
         cache->keys[layerIndex].narrow(2, cache->length, n).copy_(k);
         cache->values[layerIndex].narrow(2, cache->length, n).copy_(v);

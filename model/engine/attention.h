@@ -8,7 +8,7 @@ namespace kosmos {
 
 struct KvCache;
 
-// softmax(q k^T + mask) v for q already scaled; mask is additive ([B,1,n,T]) or undefined.
+// softmax(q k^T + mask) v for q already scaled; mask is additive ([B,1,n,T]), boolean (true = attend) or undefined.
 at::Tensor scaledAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask);
 
 // Kosmos2VisionAttention (CLIP attention: q, k, v, out projections with biases, no mask).

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/engine/checkpoint.h"
 #include "model/engine/device_memory.h"
 #include "model/engine/engine_impl.h"
 #include "model/engine/generation.h"
@@ -106,6 +107,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
         std::stringstream text;
         text << in.rdbuf();
         config = parseConfig(text.str(), o.configPath);
+        configurePrecision(device, dtype);
         model = Kosmos2ForConditionalGeneration(config, at::TensorOptions().dtype(at::kFloat));
         randomInitialise(model, o.seed);
         model->to(device, dtype);
@@ -146,7 +148,8 @@ BenchResult runBenchmark(const BenchOptions& o) {
                                 .expand({o.batch, 3, preprocess.size, preprocess.size});
         const auto t1 = Clock::now();
         GenerationInputs in;
-        in.imageEmbeds = model->imageEmbeds(pixels.to(device, dtype));
+        at::Tensor features;
+        in.imageEmbeds = model->imageEmbeds(pixels.to(device, dtype), &features);
         cudaSynchronize();
         const auto t2 = Clock::now();
         in.inputIds = row(ids);
@@ -161,7 +164,13 @@ BenchResult runBenchmark(const BenchOptions& o) {
             steps.push_back(Clock::now());
             return true;
         };
+        params.recordScores = run < 0 && !o.dumpPath.empty();
         GenerationOutput out = generateTokens(model, in, params, hooks);
+        if (params.recordScores)
+            saveTensors(o.dumpPath, {{"image_embeds", in.imageEmbeds.to(at::kCPU, at::kFloat)},
+                                     {"pixel_values", pixels.contiguous()},
+                                     {"vision_features", features.to(at::kCPU, at::kFloat)},
+                                     {"first_logits", out.stepScores.front()}});
         const auto t3 = Clock::now();
         if (run < 0) {
             result.firstRunIds = out.newTokens.front();

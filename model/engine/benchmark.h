@@ -21,6 +21,7 @@ struct BenchOptions {
     int newTokens = 24;
     int threads = 0;
     std::uint64_t seed = 1234;       // random weights
+    std::string dumpPath;            // writes image_embeds and the first step's logits (safetensors)
 };
 
 struct Spread {

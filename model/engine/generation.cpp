@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 
+#include "model/engine/graph_decoder.h"
 #include "model/engine/kv_cache.h"
 #include "model/error.h"
 
@@ -129,6 +130,13 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
 
     at::Tensor positions = positionIdsFromInputIds(in.inputIds, p.padTokenId, at::Tensor());
     at::Tensor logits = run.step(in.inputIds, positions, in.imageEmbeds, in.imageEmbedsPositionMask);
+    std::unique_ptr<GraphDecoder> graph;
+    at::Tensor validKeys;   // [rows, capacity] on the device, for the graph's fixed-shape mask
+    if (GraphDecoder::supported(device)) {
+        graph = std::make_unique<GraphDecoder>(run.model, run.cache, rows);
+        validKeys = at::zeros({rows, run.cache.capacity}, run.keyMask.options());
+        validKeys.narrow(1, 0, promptLength).copy_(run.keyMask);
+    }
     for (int stepIndex = 0; stepIndex < p.maxNewTokens; ++stepIndex) {
         at::Tensor raw = logits.to(at::kCPU);
         at::Tensor scores = raw.clone();
@@ -166,6 +174,14 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
         }
         if (std::none_of(unfinished.begin(), unfinished.end(), [](bool u) { return u; })) break;
         if (stepIndex + 1 == p.maxNewTokens) break;
+        if (graph) {
+            validKeys.select(1, run.cache.length).fill_(1);
+            auto cpuLong = at::TensorOptions().dtype(at::kLong);
+            logits = graph->step(at::tensor(next, cpuLong), at::tensor(run.nextPositions(seqs), cpuLong),
+                                 run.cache.length, validKeys);
+            run.cache.length += 1;
+            continue;
+        }
         run.keyMask = at::cat({run.keyMask, at::ones({rows, 1}, run.keyMask.options())}, 1);
         at::Tensor ids = column(next, device);
         logits = run.step(ids, column(run.nextPositions(seqs), device), at::Tensor(), at::Tensor());

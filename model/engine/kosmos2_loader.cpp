@@ -2,6 +2,8 @@
 
 #include <ATen/core/grad_mode.h>
 
+#include <ATen/Context.h>
+
 #include "model/engine/runtime_info.h"
 #include "model/error.h"
 
@@ -32,7 +34,16 @@ void tieLmHead(Kosmos2ForConditionalGeneration& model) {
     model->text_model->lm_head->weight.set_data(model->text_model->model->embed_tokens->weight.data());
 }
 
+void configurePrecision(const at::Device& device, at::ScalarType dtype) {
+    if (!device.is_cuda()) return;
+    // f32 asks for f32 results: no TF32 shortcuts in convolutions and matrix products.
+    const bool allowTf32 = dtype != at::kFloat;
+    at::globalContext().setAllowTF32CuDNN(allowTf32);
+    at::globalContext().setAllowTF32CuBLAS(allowTf32);
+}
+
 Kosmos2ForConditionalGeneration loadKosmos2(const std::string& modelDir, const CheckpointLoadOptions& options) {
+    configurePrecision(options.device, options.dtype);
     const KosmosConfig config = loadConfig(modelDir);
     // Parameters start as uninitialised CPU storage that is never touched: loading replaces each one.
     Kosmos2ForConditionalGeneration model(config, at::TensorOptions().dtype(options.dtype));

@@ -15,6 +15,9 @@ at::Device parseDevice(const std::string& name);        // "cpu" | "cuda" | "cud
 
 Kosmos2ForConditionalGeneration loadKosmos2(const std::string& modelDir, const CheckpointLoadOptions& options);
 
+// On CUDA, turns TF32 off for f32 models (on for f16/bf16).
+void configurePrecision(const at::Device& device, at::ScalarType dtype);
+
 // Makes lm_head share model.embed_tokens' weight (transformers' tie_weights).
 void tieLmHead(Kosmos2ForConditionalGeneration& model);
 

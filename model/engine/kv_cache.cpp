@@ -7,8 +7,10 @@ void KvCache::allocate(int layers, std::int64_t batch, std::int64_t heads, std::
     keys.clear();
     values.clear();
     for (int i = 0; i < layers; ++i) {
-        keys.push_back(at::empty({batch, heads, capacity_, headDim}, options));
-        values.push_back(at::empty({batch, heads, capacity_, headDim}, options));
+        // Zeroed: fixed-shape (graph) steps read the unwritten positions too, masked out; garbage there
+        // could hold NaN, which a mask does not remove.
+        keys.push_back(at::zeros({batch, heads, capacity_, headDim}, options));
+        values.push_back(at::zeros({batch, heads, capacity_, headDim}, options));
     }
     length = 0;
     capacity = capacity_;

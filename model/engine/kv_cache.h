@@ -12,6 +12,9 @@ struct KvCache {
     std::vector<at::Tensor> values;
     std::int64_t length = 0;      // positions filled
     std::int64_t capacity = 0;
+    // Fixed-shape steps (CUDA graphs): new keys/values go to `writeIndex` (a device tensor) and
+    // attention always spans the whole capacity, with the caller's mask hiding unfilled positions.
+    at::Tensor writeIndex;
 
     void allocate(int layers, std::int64_t batch, std::int64_t heads, std::int64_t capacity, std::int64_t headDim,
                   const at::TensorOptions& options);
