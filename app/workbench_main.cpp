@@ -1,9 +1,27 @@
 #include <QApplication>
-#include <QMainWindow>
+
+#include "model/engine/runtime_info.h"
+#include "ui/appicon.h"
+#include "ui/mainwindow.h"
+#include "ui/settingskeys.h"
+#include "ui/startupoptions.h"
+#include "ui/startupsequence.h"
 
 int main(int argc, char** argv) {
+    kosmos::ensurePassiveOpenMP(argv);
+    QGuiApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
     QApplication app(argc, argv);
-    QMainWindow window;
+    QApplication::setOrganizationName(kosmos::ui::settingskeys::kOrganization);
+    QApplication::setApplicationName(kosmos::ui::settingskeys::kApplication);
+    QApplication::setApplicationDisplayName(QStringLiteral("Kosmos-2 Workbench"));
+    QApplication::setApplicationVersion(QStringLiteral(KOSMOS_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("kosmos2-workbench"));
+    QApplication::setWindowIcon(kosmos::ui::applicationIcon());
+
+    const kosmos::ui::StartupOptions options = kosmos::ui::parseStartupOptions(app);
+    kosmos::ui::MainWindow window(kosmos::ui::MainWindowOptions{!options.noSession});
     window.show();
+    kosmos::ui::StartupSequence startup(&window, options);
+    startup.start();
     return app.exec();
 }

@@ -1,0 +1,402 @@
+#include "ui/canvas/imagecanvas.h"
+
+#include <QDragEnterEvent>
+#include <QGraphicsPixmapItem>
+#include <QGraphicsRectItem>
+#include <QGraphicsScene>
+#include <QItemSelectionModel>
+#include <QMimeData>
+#include <QPainter>
+#include <QScrollBar>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+
+#include "ui/canvas/boxlabelitem.h"
+#include "ui/canvas/entityboxitem.h"
+#include "ui/canvas/heatmapimage.h"
+#include "ui/canvas/selecttool.h"
+#include "ui/document/entityfiltermodel.h"
+#include "ui/document/entitylistmodel.h"
+#include "ui/document/resultdocument.h"
+#include "ui/imagefiles.h"
+
+namespace kosmos::ui {
+namespace {
+constexpr double kZoomStep = 1.25;
+constexpr int kHeatmapBins = 32;
+}
+
+ImageCanvas::ImageCanvas(ResultDocument* document, QWidget* parent)
+    : QGraphicsView(parent),
+      mDocument(document),
+      mImageItem(new QGraphicsPixmapItem),
+      mHeatmapItem(new QGraphicsPixmapItem),
+      mQueryItem(new QGraphicsRectItem),
+      mQueryLabel(new BoxLabelItem(tr("region"), QColor(Qt::white), mQueryItem)),
+      mSelectTool(new SelectTool),
+      mTool(mSelectTool) {
+    setScene(new QGraphicsScene(this));
+    setObjectName(QStringLiteral("imageCanvas"));
+    setBackgroundBrush(QColor(46, 47, 50));
+    setFrameShape(QFrame::NoFrame);
+    setViewportUpdateMode(FullViewportUpdate);
+    setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing | QPainter::SmoothPixmapTransform);
+    setMouseTracking(true);
+    setAcceptDrops(true);
+    viewport()->setAcceptDrops(true);
+    setTransformationAnchor(AnchorUnderMouse);
+    setResizeAnchor(AnchorViewCenter);
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    setVerticalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+
+    mImageItem->setTransformationMode(Qt::SmoothTransformation);
+    mImageItem->setZValue(0);
+    mHeatmapItem->setTransformationMode(Qt::FastTransformation);   // one crisp square per patch cell
+    mHeatmapItem->setZValue(1);
+    mHeatmapItem->setVisible(false);
+    QPen queryPen(Qt::white, 2, Qt::DashLine);
+    queryPen.setCosmetic(true);
+    mQueryItem->setPen(queryPen);
+    mQueryItem->setZValue(50);
+    mQueryItem->setVisible(false);
+    scene()->addItem(mImageItem);
+    scene()->addItem(mHeatmapItem);
+    scene()->addItem(mQueryItem);
+    restoreCursor();
+
+    connect(mDocument, &ResultDocument::imageChanged, this, &ImageCanvas::onImageChanged);
+    connect(mDocument, &ResultDocument::queryBoxChanged, this, &ImageCanvas::updateQueryBox);
+    EntityFilterModel* visible = mDocument->visibleEntities();
+    connect(visible, &QAbstractItemModel::modelReset, this, &ImageCanvas::rebuildBoxes);
+    connect(visible, &QAbstractItemModel::rowsInserted, this, &ImageCanvas::rebuildBoxes);
+    connect(visible, &QAbstractItemModel::rowsRemoved, this, &ImageCanvas::rebuildBoxes);
+    connect(visible, &QAbstractItemModel::layoutChanged, this, &ImageCanvas::rebuildBoxes);
+    connect(mDocument->selection(), &QItemSelectionModel::selectionChanged, this, [this] {
+        updateEmphasis();
+        updateHeatmap();
+    });
+    connect(mDocument->selection(), &QItemSelectionModel::currentChanged, this, &ImageCanvas::updateHeatmap);
+    connect(mDocument->entities(), &EntityListModel::hoveredEntityChanged, this, &ImageCanvas::updateEmphasis);
+    onImageChanged();
+}
+
+ImageCanvas::~ImageCanvas() {
+    if (mTool) mTool->deactivate(this);
+    delete mSelectTool;
+}
+
+double ImageCanvas::zoom() const { return transform().m11() * devicePixelRatioF(); }
+
+void ImageCanvas::setTool(CanvasTool* tool) {
+    if (!tool) tool = mSelectTool;
+    if (tool == mTool) return;
+    mTool->deactivate(this);
+    mTool = tool;
+    mTool->activate(this);
+    restoreCursor();
+}
+
+void ImageCanvas::restoreCursor() { viewport()->setCursor(mTool->cursor()); }
+
+void ImageCanvas::setHeatmapVisible(bool visible) {
+    mHeatmapVisible = visible;
+    updateHeatmap();
+}
+
+QRectF ImageCanvas::imageRect() const { return QRectF(QPointF(0, 0), QSizeF(mDocument->image().size())); }
+
+QPointF ImageCanvas::clampToImage(const QPointF& scenePos) const {
+    const QRectF r = imageRect();
+    return QPointF(std::clamp(scenePos.x(), r.left(), r.right()), std::clamp(scenePos.y(), r.top(), r.bottom()));
+}
+
+QRectF ImageCanvas::toNormalized(const QRectF& sceneRect) const {
+    const QRectF r = imageRect();
+    if (r.isEmpty()) return {};
+    return QRectF(sceneRect.x() / r.width(), sceneRect.y() / r.height(), sceneRect.width() / r.width(),
+                  sceneRect.height() / r.height());
+}
+
+QRectF ImageCanvas::fromNormalized(const QRectF& normalized) const {
+    const QRectF r = imageRect();
+    return QRectF(normalized.x() * r.width(), normalized.y() * r.height(), normalized.width() * r.width(),
+                  normalized.height() * r.height());
+}
+
+EntityBoxItem* ImageCanvas::boxItemAt(const QPointF& scenePos) const {
+    // View-based lookup so that zoom-independent labels are hit where they are drawn.
+    const QList<QGraphicsItem*> hits = items(mapFromScene(scenePos));
+    EntityBoxItem* best = nullptr;
+    double bestArea = 0;
+    for (QGraphicsItem* hit : hits) {
+        QGraphicsItem* candidate = hit;
+        if (dynamic_cast<BoxLabelItem*>(hit)) return dynamic_cast<EntityBoxItem*>(hit->parentItem());
+        auto* box = dynamic_cast<EntityBoxItem*>(candidate);
+        if (!box || !box->isVisible()) continue;
+        const double area = box->rect().width() * box->rect().height();
+        if (!best || area < bestArea) {
+            best = box;
+            bestArea = area;
+        }
+    }
+    return best;
+}
+
+void ImageCanvas::onImageChanged() {
+    const QImage& image = mDocument->image();
+    mImageItem->setPixmap(image.isNull() ? QPixmap() : QPixmap::fromImage(image));
+    scene()->setSceneRect(imageRect());
+    rebuildBoxes();
+    updateQueryBox();
+    zoomToFit();
+    viewport()->update();
+}
+
+void ImageCanvas::rebuildBoxes() {
+    qDeleteAll(mBoxItems);
+    mBoxItems.clear();
+    EntityFilterModel* visible = mDocument->visibleEntities();
+    for (int row = 0; row < visible->rowCount(); ++row) {
+        const QModelIndex index = visible->index(row, 0);
+        const int sourceRow = visible->mapToSource(index).row();
+        const QRectF box = fromNormalized(index.data(EntityListModel::NormalizedBoxRole).toRectF());
+        auto* item = new EntityBoxItem(box, index.data(EntityListModel::ColorRole).value<QColor>(),
+                                       index.data(EntityListModel::PhraseRole).toString(), sourceRow,
+                                       index.data(EntityListModel::EntityIndexRole).toInt());
+        item->setZValue(2);
+        scene()->addItem(item);
+        mBoxItems.append(item);
+    }
+    updateEmphasis();
+    updateHeatmap();
+}
+
+void ImageCanvas::updateEmphasis() {
+    const QList<int> selectedRows = mDocument->selectedSourceRows();
+    const int hovered = mDocument->entities()->hoveredEntity();
+    for (EntityBoxItem* item : std::as_const(mBoxItems)) {
+        EntityBoxItem::Emphasis emphasis = EntityBoxItem::Emphasis::Normal;
+        if (selectedRows.contains(item->sourceRow()))
+            emphasis = EntityBoxItem::Emphasis::Selected;
+        else if (item->entity() == hovered)
+            emphasis = EntityBoxItem::Emphasis::Hovered;
+        else if (!selectedRows.isEmpty())
+            emphasis = EntityBoxItem::Emphasis::Dimmed;
+        item->setEmphasis(emphasis);
+        item->setZValue(emphasis == EntityBoxItem::Emphasis::Hovered    ? 4
+                        : emphasis == EntityBoxItem::Emphasis::Selected ? 3
+                                                                        : 2);
+    }
+}
+
+void ImageCanvas::updateHeatmap() {
+    const int row = mDocument->currentSourceRow();
+    const kosmos::BoxDetail* detail = mDocument->entities()->boxDetail(row);
+    QImage heat;
+    if (mHeatmapVisible && detail) heat = cornerHeatmapImage(detail->ulHeatmap, detail->lrHeatmap, kHeatmapBins);
+    if (heat.isNull()) {
+        mHeatmapItem->setVisible(false);
+        return;
+    }
+    const QRectF r = imageRect();
+    mHeatmapItem->setPixmap(QPixmap::fromImage(heat));
+    mHeatmapItem->setTransform(QTransform::fromScale(r.width() / heat.width(), r.height() / heat.height()));
+    mHeatmapItem->setVisible(true);
+}
+
+void ImageCanvas::updateQueryBox() {
+    const std::optional<QRectF> box = mDocument->queryBox();
+    mQueryItem->setVisible(box.has_value() && mDocument->hasImage());
+    if (box) {
+        const QRectF rect = fromNormalized(*box);
+        mQueryItem->setRect(rect);
+        mQueryLabel->setPos(rect.topLeft());
+    }
+}
+
+void ImageCanvas::zoomIn() { applyZoom(zoom() * kZoomStep, AnchorViewCenter); }
+
+void ImageCanvas::zoomOut() { applyZoom(zoom() / kZoomStep, AnchorViewCenter); }
+
+void ImageCanvas::zoomActualSize() { applyZoom(1.0, AnchorViewCenter); }
+
+void ImageCanvas::setZoom(double zoom) { applyZoom(zoom, AnchorViewCenter); }
+
+void ImageCanvas::zoomToFit() {
+    mFitMode = true;
+    const QRectF r = imageRect();
+    if (r.isEmpty() || viewport()->width() <= 2 || viewport()->height() <= 2) {
+        resetTransform();
+    } else {
+        fitInView(r, Qt::KeepAspectRatio);
+    }
+    setRenderHint(QPainter::SmoothPixmapTransform, zoom() < 3);
+    emit zoomChanged(zoom());
+}
+
+void ImageCanvas::applyZoom(double target, ViewportAnchor anchor) {
+    target = std::clamp(target, kMinZoom, kMaxZoom);
+    const double scale = target / devicePixelRatioF();
+    const ViewportAnchor previous = transformationAnchor();
+    setTransformationAnchor(anchor);
+    setTransform(QTransform::fromScale(scale, scale));
+    setTransformationAnchor(previous);
+    mFitMode = false;
+    // Smoothing hides pixels; past 300 % the user is looking at pixels.
+    setRenderHint(QPainter::SmoothPixmapTransform, target < 3);
+    emit zoomChanged(zoom());
+}
+
+void ImageCanvas::beginPan(const QPoint& viewPos) {
+    mPanning = true;
+    mPanLast = viewPos;
+    viewport()->setCursor(Qt::ClosedHandCursor);
+}
+
+void ImageCanvas::updatePan(const QPoint& viewPos) {
+    if (!mPanning) return;
+    const QPoint delta = viewPos - mPanLast;
+    mPanLast = viewPos;
+    horizontalScrollBar()->setValue(horizontalScrollBar()->value() - delta.x());
+    verticalScrollBar()->setValue(verticalScrollBar()->value() - delta.y());
+}
+
+void ImageCanvas::endPan() {
+    mPanning = false;
+    restoreCursor();
+}
+
+void ImageCanvas::wheelEvent(QWheelEvent* event) {
+    const int delta = event->angleDelta().y();
+    if (delta == 0) {
+        QGraphicsView::wheelEvent(event);
+        return;
+    }
+    // One notch (120) = 2^(1/4): four notches double the zoom.
+    applyZoom(zoom() * std::pow(2.0, delta / 480.0), AnchorUnderMouse);
+    event->accept();
+}
+
+void ImageCanvas::resizeEvent(QResizeEvent* event) {
+    QGraphicsView::resizeEvent(event);
+    if (mFitMode) zoomToFit();
+}
+
+void ImageCanvas::mousePressEvent(QMouseEvent* event) {
+    if (event->button() == Qt::MiddleButton) {
+        mMiddlePan = true;
+        beginPan(event->position().toPoint());
+        event->accept();
+        return;
+    }
+    if (mTool->mousePress(this, event, mapToScene(event->position().toPoint()))) {
+        event->accept();
+        return;
+    }
+    QGraphicsView::mousePressEvent(event);
+}
+
+void ImageCanvas::mouseMoveEvent(QMouseEvent* event) {
+    const QPointF scenePos = mapToScene(event->position().toPoint());
+    if (mMiddlePan) {
+        updatePan(event->position().toPoint());
+        event->accept();
+        return;
+    }
+    const bool used = mTool->mouseMove(this, event, scenePos);
+    if (!mPanning) setHovered(scenePos);
+    if (used) {
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseMoveEvent(event);
+}
+
+void ImageCanvas::mouseReleaseEvent(QMouseEvent* event) {
+    if (event->button() == Qt::MiddleButton && mMiddlePan) {
+        mMiddlePan = false;
+        endPan();
+        event->accept();
+        return;
+    }
+    if (mTool->mouseRelease(this, event, mapToScene(event->position().toPoint()))) {
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseReleaseEvent(event);
+}
+
+void ImageCanvas::setHovered(const QPointF& scenePos) {
+    EntityBoxItem* item = boxItemAt(scenePos);
+    mDocument->entities()->setHoveredEntity(item ? item->entity() : -1);
+}
+
+void ImageCanvas::leaveEvent(QEvent* event) {
+    mDocument->entities()->setHoveredEntity(-1);
+    QGraphicsView::leaveEvent(event);
+}
+
+void ImageCanvas::dragEnterEvent(QDragEnterEvent* event) {
+    const QMimeData* mime = event->mimeData();
+    if (!openablePathsFromMimeData(mime).isEmpty() || (mime && mime->hasImage()))
+        event->acceptProposedAction();
+    else
+        event->ignore();
+}
+
+void ImageCanvas::dragMoveEvent(QDragMoveEvent* event) {
+    const QMimeData* mime = event->mimeData();
+    if (!openablePathsFromMimeData(mime).isEmpty() || (mime && mime->hasImage()))
+        event->acceptProposedAction();
+    else
+        event->ignore();
+}
+
+void ImageCanvas::dropEvent(QDropEvent* event) {
+    const QMimeData* mime = event->mimeData();
+    const QStringList paths = openablePathsFromMimeData(mime);
+    if (!paths.isEmpty()) {
+        event->acceptProposedAction();
+        emit pathsDropped(paths);
+        return;
+    }
+    if (mime && mime->hasImage()) {
+        const QImage image = qvariant_cast<QImage>(mime->imageData());
+        if (!image.isNull()) {
+            event->acceptProposedAction();
+            emit imageDropped(image);
+            return;
+        }
+    }
+    event->ignore();
+}
+
+void ImageCanvas::drawForeground(QPainter* painter, const QRectF& rect) {
+    QGraphicsView::drawForeground(painter, rect);
+    if (mDocument->hasImage()) return;
+    painter->save();
+    painter->resetTransform();
+    painter->setPen(QColor(200, 200, 200));
+    QFont font = painter->font();
+    font.setPointSizeF(font.pointSizeF() * 1.3);
+    painter->setFont(font);
+    painter->drawText(viewport()->rect(), Qt::AlignCenter,
+                      tr("Open an image (Ctrl+O), paste one (Ctrl+V)\nor drop an image or a folder here"));
+    painter->restore();
+}
+
+QImage ImageCanvas::renderAnnotated() {
+    const QRectF r = imageRect();
+    if (r.isEmpty()) return {};
+    QImage out(mDocument->image().size(), QImage::Format_ARGB32_Premultiplied);
+    out.fill(Qt::transparent);
+    QPainter painter(&out);
+    painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing | QPainter::SmoothPixmapTransform);
+    scene()->render(&painter, QRectF(out.rect()), r, Qt::IgnoreAspectRatio);
+    painter.end();
+    return out;
+}
+
+} // namespace kosmos::ui

@@ -1,0 +1,108 @@
+#pragma once
+// The central view: the document's image with the result's boxes, the query region and the selected
+// box's corner heat map. Wheel / Ctrl +/- zoom about the pointer, drag (or middle-drag) pans, and the
+// current CanvasTool decides what a left-drag does. Zoom is measured in device pixels, so 100 % shows
+// one image pixel per screen pixel on HiDPI screens too.
+#include <QGraphicsView>
+#include <QList>
+#include <QPoint>
+#include <QStringList>
+
+namespace kosmos::ui {
+
+class CanvasTool;
+class EntityBoxItem;
+class BoxLabelItem;
+class ResultDocument;
+class SelectTool;
+
+class ImageCanvas : public QGraphicsView {
+    Q_OBJECT
+public:
+    explicit ImageCanvas(ResultDocument* document, QWidget* parent = nullptr);
+    ~ImageCanvas() override;
+
+    ResultDocument* document() const { return mDocument; }
+
+    double zoom() const;
+    bool isFitMode() const { return mFitMode; }
+    static constexpr double kMinZoom = 0.02;
+    static constexpr double kMaxZoom = 32.0;
+
+    // nullptr restores the select/pan tool. The canvas does not own tools.
+    void setTool(CanvasTool* tool);
+    CanvasTool* tool() const { return mTool; }
+
+    void setHeatmapVisible(bool visible);
+    bool isHeatmapVisible() const { return mHeatmapVisible; }
+
+    QGraphicsPixmapItem* imageItem() const { return mImageItem; }
+    QGraphicsPixmapItem* heatmapItem() const { return mHeatmapItem; }
+    QGraphicsRectItem* queryBoxItem() const { return mQueryItem; }
+    QList<EntityBoxItem*> boxItems() const { return mBoxItems; }
+    // The innermost box under a scene point (labels count as their box), or nullptr.
+    EntityBoxItem* boxItemAt(const QPointF& scenePos) const;
+
+    QRectF imageRect() const;
+    QPointF clampToImage(const QPointF& scenePos) const;
+    QRectF toNormalized(const QRectF& sceneRect) const;
+    QRectF fromNormalized(const QRectF& normalized) const;
+
+    // The image at its own size with everything drawn over it (what "Export annotated image" saves).
+    QImage renderAnnotated();
+
+    // Used by tools: drag the view with the pointer.
+    void beginPan(const QPoint& viewPos);
+    void updatePan(const QPoint& viewPos);
+    void endPan();
+
+public slots:
+    void zoomIn();
+    void zoomOut();
+    void zoomToFit();
+    void zoomActualSize();
+    void setZoom(double zoom);
+
+signals:
+    void zoomChanged(double zoom);
+    void pathsDropped(const QStringList& paths);
+    void imageDropped(const QImage& image);
+
+protected:
+    void wheelEvent(QWheelEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+    void leaveEvent(QEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dragMoveEvent(QDragMoveEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void drawForeground(QPainter* painter, const QRectF& rect) override;
+
+private:
+    void onImageChanged();
+    void rebuildBoxes();
+    void updateEmphasis();
+    void updateHeatmap();
+    void updateQueryBox();
+    void applyZoom(double zoom, ViewportAnchor anchor);
+    void setHovered(const QPointF& scenePos);
+    void restoreCursor();
+
+    ResultDocument* mDocument;
+    QGraphicsPixmapItem* mImageItem;
+    QGraphicsPixmapItem* mHeatmapItem;
+    QGraphicsRectItem* mQueryItem;
+    BoxLabelItem* mQueryLabel;
+    QList<EntityBoxItem*> mBoxItems;
+    SelectTool* mSelectTool;
+    CanvasTool* mTool;
+    bool mFitMode = true;
+    bool mHeatmapVisible = false;
+    bool mPanning = false;
+    bool mMiddlePan = false;
+    QPoint mPanLast;
+};
+
+} // namespace kosmos::ui

@@ -1,0 +1,146 @@
+#include "ui/document/entitylistmodel.h"
+
+#include <QRectF>
+
+#include <algorithm>
+#include <cmath>
+
+#include "ui/document/entitycolors.h"
+
+namespace kosmos::ui {
+
+QString formatConfidence(double confidence) {
+    if (confidence >= 0.001) return QStringLiteral("%1 %").arg(confidence * 100.0, 0, 'f', 1);
+    return QString::number(confidence, 'e', 1);
+}
+
+EntityListModel::EntityListModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void EntityListModel::setResult(const kosmos::GenerationResult& result, const QSize& imageSize) {
+    beginResetModel();
+    mResult = result;
+    mImageSize = imageSize;
+    mRows.clear();
+    for (int e = 0; e < static_cast<int>(mResult.entities.size()); ++e)
+        for (int b = 0; b < static_cast<int>(mResult.entities[static_cast<std::size_t>(e)].boxes.size()); ++b)
+            mRows.append(Row{e, b});
+    mHasResult = true;
+    mHoveredEntity = -1;
+    endResetModel();
+}
+
+void EntityListModel::clear() {
+    beginResetModel();
+    mResult = {};
+    mRows.clear();
+    mHasResult = false;
+    mHoveredEntity = -1;
+    endResetModel();
+}
+
+int EntityListModel::entityOfRow(int row) const {
+    return row >= 0 && row < mRows.size() ? mRows[row].entity : -1;
+}
+
+const kosmos::BoxDetail* EntityListModel::boxDetail(int row) const {
+    if (row < 0 || row >= mRows.size()) return nullptr;
+    const Row& r = mRows[row];
+    return &mResult.entities[static_cast<std::size_t>(r.entity)].boxes[static_cast<std::size_t>(r.box)];
+}
+
+QList<int> EntityListModel::rowsOfEntity(int entity) const {
+    QList<int> rows;
+    for (int i = 0; i < mRows.size(); ++i)
+        if (mRows[i].entity == entity) rows.append(i);
+    return rows;
+}
+
+void EntityListModel::setHoveredEntity(int entity) {
+    if (entity < 0 || entity >= static_cast<int>(mResult.entities.size())) entity = -1;
+    if (entity == mHoveredEntity) return;
+    const int previous = mHoveredEntity;
+    mHoveredEntity = entity;
+    for (int e : {previous, entity}) {
+        const QList<int> rows = rowsOfEntity(e);
+        for (int row : rows)
+            emit dataChanged(index(row, 0), index(row, ColumnCount - 1), {Qt::BackgroundRole, Qt::FontRole});
+    }
+    emit hoveredEntityChanged(entity);
+}
+
+int EntityListModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(mRows.size()); }
+
+int EntityListModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QString EntityListModel::boxText(const kosmos::Box& box) const {
+    if (mImageSize.isValid()) {
+        const double w = mImageSize.width();
+        const double h = mImageSize.height();
+        return QStringLiteral("%1, %2 – %3, %4")
+            .arg(qRound(box[0] * w)).arg(qRound(box[1] * h)).arg(qRound(box[2] * w)).arg(qRound(box[3] * h));
+    }
+    return QStringLiteral("%1, %2 – %3, %4")
+        .arg(box[0], 0, 'f', 3).arg(box[1], 0, 'f', 3).arg(box[2], 0, 'f', 3).arg(box[3], 0, 'f', 3);
+}
+
+QVariant EntityListModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid() || index.row() >= mRows.size()) return {};
+    const Row& row = mRows[index.row()];
+    const kosmos::GroundedEntity& entity = mResult.entities[static_cast<std::size_t>(row.entity)];
+    const kosmos::BoxDetail& detail = entity.boxes[static_cast<std::size_t>(row.box)];
+    const QString phrase = QString::fromStdString(entity.phrase);
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case PhraseColumn:
+            return entity.boxes.size() > 1
+                       ? QStringLiteral("%1 (%2/%3)").arg(phrase).arg(row.box + 1).arg(entity.boxes.size())
+                       : phrase;
+        case BoxColumn: return boxText(detail.box);
+        case ConfidenceColumn: return formatConfidence(detail.confidence);
+        }
+        return {};
+    case Qt::DecorationRole:
+        return index.column() == PhraseColumn ? QVariant(entityColor(row.entity)) : QVariant();
+    case Qt::ToolTipRole:
+        return tr("%1\nbox (normalised) %2, %3 – %4, %5\npatch indices %6 / %7\nconfidence %8")
+            .arg(phrase)
+            .arg(detail.box[0], 0, 'f', 4).arg(detail.box[1], 0, 'f', 4)
+            .arg(detail.box[2], 0, 'f', 4).arg(detail.box[3], 0, 'f', 4)
+            .arg(detail.ulIndex).arg(detail.lrIndex)
+            .arg(formatConfidence(detail.confidence));
+    case Qt::BackgroundRole:
+        if (row.entity == mHoveredEntity) {
+            QColor tint = entityColor(row.entity);
+            tint.setAlpha(70);
+            return tint;
+        }
+        return {};
+    case Qt::TextAlignmentRole:
+        return index.column() == PhraseColumn ? QVariant() : QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    case EntityIndexRole: return row.entity;
+    case BoxIndexRole: return row.box;
+    case NormalizedBoxRole: {
+        // Engine boxes are inside [0,1]; boxes read from a file might not be.
+        const auto unit = [](double v) { return std::isfinite(v) ? std::clamp(v, 0.0, 1.0) : 0.0; };
+        return QRectF(QPointF(unit(detail.box[0]), unit(detail.box[1])), QPointF(unit(detail.box[2]), unit(detail.box[3])))
+            .normalized();
+    }
+    case ConfidenceRole: return detail.confidence;
+    case ColorRole: return entityColor(row.entity);
+    case PhraseRole: return phrase;
+    }
+    return {};
+}
+
+QVariant EntityListModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    switch (section) {
+    case PhraseColumn: return tr("Phrase");
+    case BoxColumn: return mImageSize.isValid() ? tr("Box (px)") : tr("Box");
+    case ConfidenceColumn: return tr("Confidence");
+    }
+    return {};
+}
+
+} // namespace kosmos::ui

@@ -1,0 +1,65 @@
+#pragma once
+// The grounded entities of one result as a table: one row per box (an entity with two boxes has two
+// rows). The canvas, the caption and the entity list all read it; it also holds which entity the
+// pointer is over, so hovering any of them highlights the others.
+#include <QAbstractTableModel>
+#include <QList>
+#include <QSize>
+
+#include "model/engine/engine.h"
+
+namespace kosmos::ui {
+
+class EntityListModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { PhraseColumn, BoxColumn, ConfidenceColumn, ColumnCount };
+    enum Role {
+        EntityIndexRole = Qt::UserRole + 1,   // int: index into result().entities
+        BoxIndexRole,                         // int: index into that entity's boxes
+        NormalizedBoxRole,                    // QRectF in [0,1]
+        ConfidenceRole,                       // double
+        ColorRole,                            // QColor of the entity
+        PhraseRole,                           // QString
+    };
+
+    explicit EntityListModel(QObject* parent = nullptr);
+
+    void setResult(const kosmos::GenerationResult& result, const QSize& imageSize);
+    void clear();
+    bool hasResult() const { return mHasResult; }
+    const kosmos::GenerationResult& result() const { return mResult; }
+
+    int entityOfRow(int row) const;
+    const kosmos::BoxDetail* boxDetail(int row) const;
+    QList<int> rowsOfEntity(int entity) const;
+
+    int hoveredEntity() const { return mHoveredEntity; }
+    void setHoveredEntity(int entity);
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+signals:
+    void hoveredEntityChanged(int entity);
+
+private:
+    struct Row {
+        int entity = 0;
+        int box = 0;
+    };
+    QString boxText(const kosmos::Box& box) const;
+
+    kosmos::GenerationResult mResult;
+    QSize mImageSize;
+    QList<Row> mRows;
+    bool mHasResult = false;
+    int mHoveredEntity = -1;
+};
+
+// "83.1 %", or scientific notation for the tiny values random weights give.
+QString formatConfidence(double confidence);
+
+} // namespace kosmos::ui

@@ -1,0 +1,137 @@
+#include "ui/panels/captionview.h"
+
+#include <QItemSelectionModel>
+#include <QScrollBar>
+#include <QUrl>
+
+#include <algorithm>
+#include <vector>
+
+#include "model/grounding.h"
+#include "ui/document/entitycolors.h"
+#include "ui/document/entityfiltermodel.h"
+#include "ui/document/entitylistmodel.h"
+#include "ui/document/resultdocument.h"
+
+namespace kosmos::ui {
+namespace {
+
+QString anchorFor(int entity) { return QStringLiteral("entity:%1").arg(entity); }
+
+QString codePoints(const std::u32string& text, std::size_t begin, std::size_t end) {
+    begin = std::min(begin, text.size());
+    end = std::clamp(end, begin, text.size());
+    return QString::fromUcs4(text.data() + begin, static_cast<qsizetype>(end - begin)).toHtmlEscaped();
+}
+
+QString mix(const QColor& color, double amount) {
+    // `amount` of the colour over white: a tint that keeps black text readable.
+    const auto channel = [amount](int c) { return static_cast<int>(255 - (255 - c) * amount); };
+    return QColor(channel(color.red()), channel(color.green()), channel(color.blue())).name();
+}
+
+} // namespace
+
+int entityFromAnchor(const QUrl& url) {
+    if (url.scheme() != QLatin1String("entity")) return -1;
+    bool ok = false;
+    const int entity = url.path().toInt(&ok);
+    return ok ? entity : -1;
+}
+
+CaptionView::CaptionView(ResultDocument* document, QWidget* parent) : QTextBrowser(parent), mDocument(document) {
+    setObjectName(QStringLiteral("captionView"));
+    setOpenLinks(false);
+    setOpenExternalLinks(false);
+    setMouseTracking(true);
+    connect(this, &QTextBrowser::highlighted, this, &CaptionView::onAnchorHovered);
+    connect(this, &QTextBrowser::anchorClicked, this, &CaptionView::onAnchorClicked);
+    connect(mDocument, &ResultDocument::resultChanged, this, [this] {
+        refresh();
+        verticalScrollBar()->setValue(0);   // a new result reads from its start
+    });
+    connect(mDocument, &ResultDocument::partialTextChanged, this, &CaptionView::refresh);
+    connect(mDocument, &ResultDocument::runningChanged, this, &CaptionView::refresh);
+    connect(mDocument->selection(), &QItemSelectionModel::selectionChanged, this, &CaptionView::refresh);
+    connect(mDocument->entities(), &EntityListModel::hoveredEntityChanged, this, &CaptionView::refresh);
+    connect(mDocument->visibleEntities(), &EntityFilterModel::filterChanged, this, &CaptionView::refresh);
+    refresh();
+}
+
+void CaptionView::onAnchorHovered(const QUrl& url) { mDocument->entities()->setHoveredEntity(entityFromAnchor(url)); }
+
+void CaptionView::onAnchorClicked(const QUrl& url) {
+    const int entity = entityFromAnchor(url);
+    if (entity >= 0) mDocument->selectEntity(entity);
+}
+
+QString CaptionView::captionHtml() const {
+    if (mDocument->isRunning() || (!mDocument->hasResult() && !mDocument->partialText().isEmpty())) {
+        return QStringLiteral("<p style='color:#555'>%1<span style='color:#2a7ae2'>&#9612;</span></p>")
+            .arg(mDocument->partialText().toHtmlEscaped());
+    }
+    if (!mDocument->hasResult()) {
+        return QStringLiteral("<p style='color:#888'>%1</p>")
+            .arg(tr("Run a prompt to see the grounded caption here.").toHtmlEscaped());
+    }
+    const kosmos::GenerationResult& result = mDocument->result();
+    const std::u32string caption = QString::fromStdString(result.caption).toStdU32String();
+
+    // Entities with at least one box left after the confidence filter, in caption order.
+    const EntityListModel* entities = mDocument->entities();
+    const EntityFilterModel* visible = mDocument->visibleEntities();
+    struct Span {
+        std::size_t begin, end;
+        int entity;
+    };
+    std::vector<Span> spans;
+    for (int e = 0; e < static_cast<int>(result.entities.size()); ++e) {
+        const QList<int> rows = entities->rowsOfEntity(e);
+        const bool shown = std::any_of(rows.begin(), rows.end(),
+                                       [visible](int row) { return visible->isSourceRowVisible(row); });
+        const auto [begin, end] = result.entities[static_cast<std::size_t>(e)].span;
+        if (!shown || begin < 0 || end <= begin) continue;
+        spans.push_back({static_cast<std::size_t>(begin), static_cast<std::size_t>(end), e});
+    }
+    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+
+    const QSet<int> selected = mDocument->selectedEntities();
+    const int hovered = entities->hoveredEntity();
+    QString html = QStringLiteral("<p style='font-size:large; line-height:140%'>");
+    std::size_t cursor = 0;
+    for (const Span& span : spans) {
+        if (span.begin < cursor) continue;   // overlapping (nested) phrases: the first one wins
+        html += codePoints(caption, cursor, span.begin);
+        const QColor color = entityColor(span.entity);
+        QString style;
+        if (selected.contains(span.entity)) {
+            style = QStringLiteral("background-color:%1; color:%2; font-weight:bold;")
+                        .arg(color.name(), contrastingTextColor(color).name());
+        } else if (span.entity == hovered) {
+            style = QStringLiteral("background-color:%1; color:black; text-decoration:underline;").arg(mix(color, 0.6));
+        } else {
+            style = QStringLiteral("background-color:%1; color:black;").arg(mix(color, 0.3));
+        }
+        html += QStringLiteral("<a href='%1' style='text-decoration:none; %2'>%3</a>")
+                    .arg(anchorFor(span.entity), style, codePoints(caption, span.begin, span.end));
+        cursor = span.end;
+    }
+    html += codePoints(caption, cursor, caption.size());
+    html += QStringLiteral("</p>");
+    if (result.cancelled) html += QStringLiteral("<p style='color:#a60'>%1</p>").arg(tr("(cancelled)"));
+    html += QStringLiteral("<p style='color:#888; font-size:small'>%1</p>")
+                .arg(QString::fromStdString(kosmos::postProcessNoCleanup(result.text)).toHtmlEscaped());
+    return html;
+}
+
+void CaptionView::refresh() {
+    const int scroll = verticalScrollBar()->value();
+    const bool streaming = mDocument->isRunning();
+    setHtml(captionHtml());
+    if (streaming)
+        verticalScrollBar()->setValue(verticalScrollBar()->maximum());
+    else
+        verticalScrollBar()->setValue(scroll);
+}
+
+} // namespace kosmos::ui

@@ -1,0 +1,33 @@
+#pragma once
+// Carries out the command line on a shown window: open the path, load the model, run the prompt,
+// then (screenshot mode) save the window as an image and quit.
+#include <QObject>
+#include <QSize>
+
+#include "ui/startupoptions.h"
+
+namespace kosmos::ui {
+
+class MainWindow;
+
+class StartupSequence : public QObject {
+    Q_OBJECT
+public:
+    StartupSequence(MainWindow* window, StartupOptions options, QObject* parent = nullptr);
+    // Starts once the event loop runs.
+    void start();
+
+    static constexpr int kScreenshotTimeoutMs = 10 * 60 * 1000;
+    static constexpr QSize kScreenshotSize{1280, 800};
+
+private:
+    void begin();
+    void afterModel();
+    void finish();
+
+    MainWindow* mWindow;
+    StartupOptions mOptions;
+    bool mFinished = false;
+};
+
+} // namespace kosmos::ui
