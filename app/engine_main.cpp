@@ -1,5 +1,6 @@
 // kosmos2-engine: the engine-only program for machines that have just a LibTorch (e.g. a pip CUDA torch).
 #include <cstdio>
+#include <string>
 
 #include "app/cli/commands.h"
 #include "model/engine/runtime_info.h"
@@ -18,7 +19,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "kosmos2-engine: %s\n", e.message.c_str());
         return e.code;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "kosmos2-engine: %s\n", e.what());
+        // LibTorch errors carry a backtrace after the first line: users get the first line.
+        const std::string message = e.what();
+        std::fprintf(stderr, "kosmos2-engine: %s\n", message.substr(0, message.find('\n')).c_str());
         return 1;
     }
     return 0;

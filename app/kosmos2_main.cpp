@@ -37,7 +37,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "kosmos2: %s\n", e.what());
         return 1;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "kosmos2: %s\n", e.what());
+        // LibTorch errors carry a backtrace after the first line: users get the first line.
+        const std::string message = e.what();
+        std::fprintf(stderr, "kosmos2: %s\n", message.substr(0, message.find('\n')).c_str());
         return 1;
     }
     return 0;

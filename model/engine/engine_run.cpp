@@ -1,6 +1,10 @@
 // TorchEngine::run: prompts and images in, grounded results out.
 #include <ATen/core/grad_mode.h>
+
+#include <limits>
 #include <ATen/core/grad_mode.h>
+
+#include <limits>
 
 #include "model/engine/engine_impl.h"
 #include "model/error.h"
@@ -30,7 +34,14 @@ std::function<void(std::int64_t, const std::vector<std::int64_t>&, at::Tensor&)>
     const std::int64_t endObject = mTokenizer.tagId(tokens::kEndOfObject);
     const std::int64_t delimiter = mTokenizer.tagId(tokens::kDelimiter);
     const std::int64_t firstPatch = mTokenizer.patchIndexId(0);
+    const std::int64_t endPhrase = mTokenizer.tagId(tokens::kEndOfPhrase);
     return [=](std::int64_t, const std::vector<std::int64_t>& seq, at::Tensor& scores) {
+        if (!seq.empty() && seq.back() == endPhrase) {   // a phrase is always followed by its box
+            at::Tensor keep = at::zeros_like(scores, at::kBool);
+            keep[object] = true;
+            scores.masked_fill_(keep.logical_not(), -std::numeric_limits<float>::infinity());
+            return;
+        }
         // Where are we? Walk back to the last <object> or </object>.
         std::int64_t sinceOpen = -1;
         for (std::size_t i = seq.size(); i-- > 0;) {

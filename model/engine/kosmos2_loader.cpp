@@ -35,6 +35,8 @@ void tieLmHead(Kosmos2ForConditionalGeneration& model) {
 }
 
 void configurePrecision(const at::Device& device, at::ScalarType dtype) {
+    if (dtype == at::kHalf && device.is_cpu())
+        throw Error("f16 needs a CUDA device (LibTorch's CPU kernels lack half-precision convolutions); use bf16 or f32");
     if (!device.is_cuda()) return;
     // f32 asks for f32 results: no TF32 shortcuts in convolutions and matrix products.
     const bool allowTf32 = dtype != at::kFloat;

@@ -98,6 +98,12 @@ private slots:
         // Unconstrained, the same model closes no object: the constraint is what makes the box.
         request.params.constrainedGrounding = false;
         QVERIFY(mEngine->generate(request).entities.empty());
+        // A phrase prompt alone: the constraint opens the <object> after </phrase> too.
+        request.prompt = "<grounding><phrase> a red square</phrase>";
+        request.params.constrainedGrounding = true;
+        GenerationResult phraseOnly = mEngine->generate(request);
+        QCOMPARE(phraseOnly.entities.size(), std::size_t(1));
+        QCOMPARE(phraseOnly.generatedIds.front(), mEngine->tokenizer().tagId("<object>"));
     }
 
     void batchEqualsSingleRuns() {
