@@ -1,1 +1,178 @@
-// placeholder
+#include "core/store.h"
+
+#include <chrono>
+
+#include "core/store_schema.h"
+#include "model/error.h"
+
+namespace kosmos::store {
+
+std::int64_t nowMs() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+AnnotationStore::AnnotationStore(const std::string& path) : AnnotationStore(path, Options{}) {}
+
+AnnotationStore::AnnotationStore(const std::string& path, const Options& options)
+    : options_(options), db_(path, options.readOnly, options.create) {
+    db_.exec("PRAGMA busy_timeout = " + std::to_string(options.busyTimeoutMs));
+    std::int64_t applicationId = 0;
+    try {
+        applicationId = db_.queryInteger("PRAGMA application_id");
+    } catch (const Error&) {
+        throw Error(path + ": not a workbench annotation database (" + db_.lastError() + ")");
+    }
+    if (applicationId != 0 && applicationId != schema::kApplicationId) {
+        throw Error(path + ": not a workbench annotation database (SQLite application id " +
+                    std::to_string(applicationId) + ")");
+    }
+    if (applicationId == 0 && db_.queryInteger(schema::sql::kSelectUserTables) > 0) {
+        throw Error(path + ": not a workbench annotation database (it holds other tables)");
+    }
+    const std::int64_t version = db_.queryInteger("PRAGMA user_version");
+    if (version > schema::kSchemaVersion) {
+        throw Error(path + ": database schema version " + std::to_string(version) + " is newer than this program (" +
+                    std::to_string(schema::kSchemaVersion) + "); update the workbench");
+    }
+    db_.exec("PRAGMA foreign_keys = ON");
+    if (!options.readOnly) {
+        // WAL: readers see the last commit while a writer works; NORMAL sync keeps every commit
+        // across a killed process (the OS holds the WAL), and only risks the latest ones on power loss.
+        db_.exec("PRAGMA journal_mode = WAL");
+        db_.exec("PRAGMA synchronous = NORMAL");
+        db_.exec("PRAGMA cache_size = -16384");
+        db_.exec("PRAGMA temp_store = MEMORY");
+        migrate();
+    } else if (version < schema::kSchemaVersion) {
+        throw Error(path + ": database schema version " + std::to_string(version) +
+                    " is older than this program's; open it once for writing to upgrade it");
+    }
+}
+
+AnnotationStore::~AnnotationStore() = default;
+
+void AnnotationStore::migrate() {
+    while (db_.queryInteger("PRAGMA user_version") < schema::kSchemaVersion) {
+        db_.exec("BEGIN IMMEDIATE");
+        try {
+            // Read again under the write lock: another process may have migrated meanwhile.
+            const std::int64_t version = db_.queryInteger("PRAGMA user_version");
+            if (version < schema::kSchemaVersion) {
+                db_.exec(schema::kMigrations[version]);
+                db_.exec("PRAGMA application_id = " + std::to_string(schema::kApplicationId));
+                db_.exec("PRAGMA user_version = " + std::to_string(version + 1));
+            }
+            db_.exec("COMMIT");
+        } catch (const Error& e) {
+            db_.exec("ROLLBACK");
+            throw Error(path() + ": schema migration failed: " + e.what());
+        }
+    }
+}
+
+int AnnotationStore::schemaVersion() { return static_cast<int>(db_.queryInteger("PRAGMA user_version")); }
+
+int AnnotationStore::subscribe(Listener listener) {
+    std::lock_guard<std::mutex> lock(listenersMutex_);
+    listeners_.emplace(nextToken_, std::move(listener));
+    return nextToken_++;
+}
+
+void AnnotationStore::unsubscribe(int token) {
+    std::lock_guard<std::mutex> lock(listenersMutex_);
+    listeners_.erase(token);
+}
+
+std::int64_t AnnotationStore::dataVersion() { return db_.queryInteger("PRAGMA data_version"); }
+
+std::int64_t AnnotationStore::lastChangeId() { return db_.queryInteger(schema::sql::kLastChangeId); }
+
+void AnnotationStore::queueEvent(ChangeEvent event) {
+    if (depth_ == 0) {
+        deliver({std::move(event)});
+    } else {
+        pending_.push_back(std::move(event));
+    }
+}
+
+void AnnotationStore::deliver(std::vector<ChangeEvent> events) {
+    if (events.empty()) return;
+    std::vector<Listener> listeners;
+    {
+        std::lock_guard<std::mutex> lock(listenersMutex_);
+        for (const auto& entry : listeners_) listeners.push_back(entry.second);
+    }
+    for (const ChangeEvent& event : events) {
+        for (const Listener& listener : listeners) {
+            try {
+                listener(event);
+            } catch (...) {
+                // A listener's failure must not undo or hide a committed change.
+            }
+        }
+    }
+}
+
+Transaction::Transaction(AnnotationStore& store) : store_(store) {
+    if (store_.readOnly()) throw Error(store_.path() + ": the store is open read-only");
+    nested_ = store_.depth_ > 0;
+    pendingMark_ = store_.pending_.size();
+    if (nested_) {
+        store_.db_.cached("SAVEPOINT nested" + std::to_string(store_.depth_))->run();
+    } else {
+        store_.db_.cached("BEGIN IMMEDIATE")->run();
+    }
+    ++store_.depth_;
+}
+
+Transaction::~Transaction() {
+    if (!open_) return;
+    --store_.depth_;
+    store_.pending_.resize(pendingMark_);
+    try {
+        if (nested_) {
+            const std::string name = "nested" + std::to_string(store_.depth_);
+            store_.db_.cached("ROLLBACK TO " + name)->run();
+            store_.db_.cached("RELEASE " + name)->run();
+        } else {
+            store_.db_.cached("ROLLBACK")->run();
+        }
+    } catch (const Error&) {
+        // The connection already rolled back (for example after SQLITE_FULL); nothing is left to undo.
+    }
+}
+
+void Transaction::commit() {
+    if (!open_) throw Error(store_.path() + ": transaction already finished");
+    if (nested_) {
+        store_.db_.cached("RELEASE nested" + std::to_string(store_.depth_ - 1))->run();
+        open_ = false;
+        --store_.depth_;
+        return;
+    }
+    store_.db_.cached("COMMIT")->run();
+    open_ = false;
+    --store_.depth_;
+    std::vector<ChangeEvent> events;
+    events.swap(store_.pending_);
+    store_.deliver(std::move(events));
+}
+
+ReadSnapshot::ReadSnapshot(AnnotationStore& store) : store_(store) {
+    if (!store_.db().inTransaction()) {
+        store_.db().exec("BEGIN DEFERRED");
+        owns_ = true;
+    }
+}
+
+ReadSnapshot::~ReadSnapshot() {
+    if (!owns_) return;
+    try {
+        store_.db().exec("COMMIT");
+    } catch (const Error&) {
+        // A read transaction has nothing to lose.
+    }
+}
+
+} // namespace kosmos::store

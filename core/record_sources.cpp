@@ -1,0 +1,201 @@
+// JSONL and img2dataset-folder record sources (record_source.h); shards are in tar_source.cpp.
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "core/line_reader.h"
+#include "core/record_source.h"
+#include "model/error.h"
+
+namespace fs = std::filesystem;
+
+namespace kosmos::store {
+
+namespace {
+
+bool endsWith(const std::string& text, const std::string& suffix) {
+    return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string lower(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+class JsonlSource : public RecordSource {
+public:
+    JsonlSource(const std::string& path, const SourceLimits& limits)
+        : file_(absolutePath(path)), baseDir_(fs::path(file_).parent_path().string()),
+          reader_(path, limits.maxRecordBytes), limit_(limits.maxRecordBytes) {}
+
+    bool next(SourceRecord& record) override {
+        while (true) {
+            const LineReader::Status status = reader_.next(line_);
+            if (status == LineReader::Status::End) return false;
+            if (status == LineReader::Status::Line && line_.find_first_not_of(" \t\r") == std::string::npos) {
+                continue;   // blank lines separate nothing in JSONL
+            }
+            record = SourceRecord{};
+            record.file = file_;
+            record.location = "line " + std::to_string(reader_.lineNumber());
+            record.baseDir = baseDir_;
+            if (status == LineReader::Status::TooLong) {
+                record.problem = "record longer than " + describeBytes(limit_);
+            } else {
+                record.text.swap(line_);
+            }
+            return true;
+        }
+    }
+    std::uint64_t bytesDone() const override { return reader_.bytesRead(); }
+    std::uint64_t bytesTotal() const override { return reader_.size(); }
+
+private:
+    std::string file_;
+    std::string baseDir_;
+    LineReader reader_;
+    std::size_t limit_;
+    std::string line_;
+};
+
+// img2dataset "files" output: <root>/<shard>/<key>.json beside <key>.jpg (and <key>.txt); the
+// shard summaries <shard>_stats.json are not records.
+class FolderSource : public RecordSource {
+public:
+    FolderSource(const std::string& path, const SourceLimits& limits) : root_(absolutePath(path)), limits_(limits) {
+        std::error_code error;
+        if (!fs::is_directory(root_, error)) throw Error(path + ": not a folder");
+        it_ = fs::recursive_directory_iterator(root_, fs::directory_options::skip_permission_denied, error);
+        if (error) throw Error(path + ": cannot list: " + error.message());
+    }
+
+    bool next(SourceRecord& record) override {
+        std::error_code error;
+        for (; it_ != fs::recursive_directory_iterator(); it_.increment(error)) {
+            if (error) throw Error(root_ + ": cannot list: " + error.message());
+            const fs::path path = it_->path();
+            const std::string name = path.filename().string();
+            if (!endsWith(lower(name), ".json") || endsWith(name, "_stats.json") || !it_->is_regular_file(error)) {
+                continue;
+            }
+            makeRecord(path, record);
+            it_.increment(error);
+            if (error) throw Error(root_ + ": cannot list: " + error.message());
+            ++files_;
+            return true;
+        }
+        return false;
+    }
+    std::uint64_t bytesDone() const override { return bytes_; }
+    std::uint64_t bytesTotal() const override { return 0; }
+
+private:
+    void makeRecord(const fs::path& json, SourceRecord& record) {
+        record = SourceRecord{};
+        record.file = root_;
+        record.location = json.lexically_relative(root_).string();
+        record.baseDir = json.parent_path().string();
+        record.fallbackKey = json.stem().string();
+        record.pairedImageExpected = true;
+        if (readSmallFile(json.string(), limits_.maxRecordBytes, record.text, record.problem)) {
+            bytes_ += record.text.size();
+        }
+        static const char* const kImageExtensions[] = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif",
+                                                       ".JPG", ".JPEG", ".PNG", ".WEBP"};
+        fs::path base = json;
+        for (const char* extension : kImageExtensions) {
+            std::error_code error;
+            base.replace_extension(extension);
+            if (fs::is_regular_file(base, error)) {
+                record.imagePath = base.string();
+                break;
+            }
+        }
+        base.replace_extension(".txt");
+        std::string caption;
+        std::string ignored;
+        std::error_code error;
+        if (fs::is_regular_file(base, error) && readSmallFile(base.string(), limits_.maxTextBytes, caption, ignored)) {
+            record.pairedCaption = std::move(caption);
+        }
+    }
+
+    std::string root_;
+    SourceLimits limits_;
+    fs::recursive_directory_iterator it_;
+    std::uint64_t files_ = 0;
+    std::uint64_t bytes_ = 0;
+};
+
+} // namespace
+
+std::string describeBytes(std::uint64_t bytes) {
+    if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+    if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes >> 10) + " KiB";
+    return std::to_string(bytes) + " bytes";
+}
+
+std::string absolutePath(const std::string& path) {
+    std::error_code error;
+    fs::path absolute = fs::absolute(path, error);
+    if (error) absolute = path;
+    return absolute.lexically_normal().string();
+}
+
+bool readSmallFile(const std::string& path, std::size_t maxBytes, std::string& out, std::string& problem) {
+    out.clear();
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    if (!file) {
+        problem = "cannot open " + path + ": " + std::strerror(errno);
+        return false;
+    }
+    char buffer[1 << 16];
+    std::size_t n = 0;
+    bool tooLarge = false;
+    while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) {
+        if (out.size() + n > maxBytes) {
+            tooLarge = true;
+            break;
+        }
+        out.append(buffer, n);
+    }
+    const bool failed = std::ferror(file) != 0;
+    std::fclose(file);
+    if (tooLarge || failed) {
+        out.clear();
+        problem = tooLarge ? "file larger than " + describeBytes(maxBytes) : "read error in " + path;
+        return false;
+    }
+    return true;
+}
+
+SourceKind sourceKind(const std::string& path) {
+    std::error_code error;
+    if (fs::is_directory(path, error)) return SourceKind::Folder;
+    const std::string name = lower(fs::path(path).filename().string());
+    for (const char* suffix : {".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar.zst"}) {
+        if (endsWith(name, suffix)) return SourceKind::Tar;
+    }
+    return SourceKind::Jsonl;
+}
+
+std::unique_ptr<RecordSource> openJsonlSource(const std::string& path, const SourceLimits& limits) {
+    return std::make_unique<JsonlSource>(path, limits);
+}
+
+std::unique_ptr<RecordSource> openFolderSource(const std::string& path, const SourceLimits& limits) {
+    return std::make_unique<FolderSource>(path, limits);
+}
+
+std::unique_ptr<RecordSource> openRecordSource(const std::string& path, const SourceLimits& limits) {
+    switch (sourceKind(path)) {
+    case SourceKind::Folder: return openFolderSource(path, limits);
+    case SourceKind::Tar: return openTarSource(path, limits);
+    case SourceKind::Jsonl: break;
+    }
+    return openJsonlSource(path, limits);
+}
+
+} // namespace kosmos::store

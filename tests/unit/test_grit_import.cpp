@@ -1,0 +1,328 @@
+// Imports: every kind of bad record reported with file, line/member and reason while the rest is
+// imported; re-runs skip what is stored; img2dataset folders; webdataset shards (also truncated).
+#include "core/grit_import.h"
+#include "core/image_probe.h"
+#include "core/sample_repository.h"
+#include "core/sha256.h"
+#include "core/store_stats.h"
+#include "test_store_support.h"
+
+#include <QDir>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+
+using namespace kosmos::store;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Collected {
+    std::vector<ImportIssue> issues;
+    ImportSummary summary;
+
+    const ImportIssue* at(const std::string& location) const {
+        for (const auto& issue : issues) {
+            if (issue.location == location) return &issue;
+        }
+        return nullptr;
+    }
+};
+
+Collected runImport(AnnotationStore& store, const std::vector<std::string>& sources, ImportOptions options = {}) {
+    Collected out;
+    options.onIssue = [&](const ImportIssue& issue) { out.issues.push_back(issue); };
+    out.summary = importSources(store, sources, options);
+    return out;
+}
+
+std::string line(const json& record) { return record.dump() + "\n"; }
+
+} // namespace
+
+class TestGritImport : public QObject {
+    Q_OBJECT
+
+private slots:
+    void reportsEveryKindOfBadRecordAndImportsTheRest() {
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString();
+        fs::create_directories(root + "/images");
+        store_test::writeFile(root + "/images/ok.png", store_test::samplePng());
+        store_test::writeFile(root + "/images/ok.jpg", store_test::sampleJpeg());
+        store_test::writeFile(root + "/images/text.png", "this is not an image at all");
+        const std::string png = store_test::samplePng();
+        store_test::writeFile(root + "/images/cut.png", png.substr(0, png.size() / 2));
+        const std::string jpeg = store_test::sampleJpeg();
+        store_test::writeFile(root + "/images/cut.jpg", jpeg.substr(0, 20));
+
+        json unknown = store_test::gritRecord("extra", "images/ok.jpg");
+        unknown["laion_meta"] = {{"aesthetic", 5.5}};
+        std::string text;
+        text += line(store_test::gritRecord("good", "images/ok.png"));                                   // 1
+        text += "{\"key\": \"broken\", \"caption\": \n";                                                 // 2
+        json span = store_test::gritRecord("span");
+        span["noun_chunks"][0][1] = 13;
+        text += line(span);                                                                              // 3
+        json range = store_test::gritRecord("range");
+        range["ref_exps"][0][4] = 1.25;
+        text += line(range);                                                                             // 4
+        json inverted = store_test::gritRecord("inverted");
+        inverted["noun_chunks"][0][3] = 0.7;
+        text += line(inverted);                                                                          // 5
+        text += line(store_test::gritRecord("missing", "images/nope.png"));                              // 6
+        text += line(store_test::gritRecord("garbage", "images/text.png"));                              // 7
+        text += line(store_test::gritRecord("cut", "images/cut.png"));                                   // 8
+        text += line(store_test::gritRecord("good", "images/ok.png"));                                   // 9
+        json big = store_test::gritRecord("big");
+        big["padding"] = std::string(5000, 'x');
+        text += line(big);                                                                               // 10
+        text += "\n";                                                                                    // 11
+        text += line(unknown);                                                                           // 12
+        text += line(store_test::gritRecord("cutjpeg", "images/cut.jpg"));                               // 13
+        text += line(store_test::gritRecord("nourl"));                                                   // 14
+        store_test::writeFile(root + "/data.jsonl", text);
+
+        AnnotationStore store(root + "/store.db");
+        ImportOptions options;
+        options.limits.maxRecordBytes = 4096;
+        options.batchSize = 2;
+        std::vector<std::int64_t> commits;
+        options.onCommit = [&](std::int64_t n) { commits.push_back(n); };
+        const Collected first = runImport(store, {root + "/data.jsonl"}, options);
+        for (const auto& issue : first.issues) qInfo("%s %s: %s", issue.file.c_str(), issue.location.c_str(), issue.message.c_str());
+
+        QCOMPARE(first.summary.imported, std::int64_t(3));
+        QCOMPARE(first.summary.rejected, std::int64_t(10));
+        QCOMPARE(first.issues.size(), std::size_t(10));
+        const auto expect = [&](const char* location, RejectReason reason, const char* words) {
+            const ImportIssue* issue = first.at(location);
+            QVERIFY2(issue, location);
+            QCOMPARE(issue->reason, reason);
+            QVERIFY2(issue->message.find(words) != std::string::npos, issue->message.c_str());
+            QCOMPARE(QString::fromStdString(issue->file), QString::fromStdString(root + "/data.jsonl"));
+        };
+        expect("line 2", RejectReason::InvalidJson, "invalid JSON");
+        expect("line 3", RejectReason::SpanOutsideCaption, "noun_chunks[0]: span [0, 13] outside the caption");
+        expect("line 4", RejectReason::BoxOutOfRange, "ref_exps[0]: box");
+        expect("line 5", RejectReason::BoxInverted, "inverted");
+        expect("line 6", RejectReason::MissingImage, "nope.png");
+        expect("line 7", RejectReason::UnreadableImage, "text.png");
+        expect("line 8", RejectReason::UnreadableImage, "truncated PNG");
+        expect("line 9", RejectReason::DuplicateKey, "duplicate key 'good'");
+        expect("line 10", RejectReason::TooLarge, "longer than");
+        expect("line 13", RejectReason::UnreadableImage, "JPEG");
+        QCOMPARE(first.summary.rejectedBy.at(RejectReason::UnreadableImage), std::int64_t(3));
+        QCOMPARE(commits, (std::vector<std::int64_t>{2, 3}));
+
+        const auto good = getSampleByKey(store, "good");
+        QVERIFY(good && good->image);
+        QCOMPARE(QString::fromStdString(good->image->path), QString::fromStdString(root + "/images/ok.png"));
+        QCOMPARE(good->image->width, 40);
+        QCOMPARE(good->image->height, 30);
+        QCOMPARE(QString::fromStdString(good->image->format), QStringLiteral("png"));
+        QCOMPARE(QString::fromStdString(good->image->contentHash), QString::fromStdString(sha256Hex(png)));
+        QCOMPARE(QString::fromStdString(good->sourceLocation), QStringLiteral("line 1"));
+        const auto extra = getSampleByKey(store, "extra");
+        QCOMPARE(extra->image->width, 32);
+        QCOMPARE(QString::fromStdString(extra->image->format), QStringLiteral("jpeg"));
+        QCOMPARE(QString::fromStdString(extra->extraJson), QStringLiteral(R"({"laion_meta":{"aesthetic":5.5}})"));
+        QVERIFY(!getSampleByKey(store, "nourl")->image);
+        QCOMPARE(computeStats(store).changes, std::int64_t(3));
+
+        // A second run stores nothing twice and reports the same bad records.
+        const Collected second = runImport(store, {root + "/data.jsonl"}, options);
+        QCOMPARE(second.summary.imported, std::int64_t(0));
+        QCOMPARE(second.summary.alreadyStored, std::int64_t(3));
+        QCOMPARE(second.summary.rejected, std::int64_t(10));
+        QCOMPARE(countSamples(store, {}), std::int64_t(3));
+    }
+
+    void sourcesThatCannotBeReadAreReported() {
+        QTemporaryDir dir;
+        AnnotationStore store(":memory:");
+        const std::string good = dir.filePath("good.jsonl").toStdString();
+        store_test::writeFile(good, line(store_test::gritRecord("a")));
+        const Collected result = runImport(store, {dir.filePath("nope.jsonl").toStdString(), good});
+        QCOMPARE(result.summary.sourcesFailed, std::int64_t(1));
+        QCOMPARE(result.summary.imported, std::int64_t(1));
+        QCOMPARE(result.issues.size(), std::size_t(1));
+        QCOMPARE(result.issues[0].reason, RejectReason::SourceFailed);
+    }
+
+    void importsImg2datasetFolders() {
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString() + "/out";
+        fs::create_directories(root + "/00000");
+        const auto put = [&](const std::string& name, const std::string& content) {
+            store_test::writeFile(root + "/" + name, content);
+        };
+        json first = store_test::gritRecord("000000000");
+        first["status"] = "success";
+        put("00000/000000000.jpg", store_test::sampleJpeg());
+        put("00000/000000000.json", first.dump());
+        put("00000/000000000.txt", "a red circle");
+        json failed = store_test::gritRecord("000000001");
+        failed["status"] = "failed_to_download";
+        put("00000/000000001.json", failed.dump());
+        put("00000/000000002.png", "garbage");
+        put("00000/000000002.json", store_test::gritRecord("000000002").dump());
+        json noKey = store_test::gritRecord("ignored");
+        noKey.erase("key");
+        noKey.erase("caption");
+        put("00000/000000003.png", store_test::samplePng());
+        put("00000/000000003.json", noKey.dump());
+        put("00000/000000003.txt", "a red circle");
+        put("00000_stats.json", R"({"count": 4})");
+        put("00000/000000004.json", "{");
+
+        AnnotationStore store(":memory:");
+        const Collected result = runImport(store, {root});
+        QCOMPARE(result.summary.imported, std::int64_t(2));
+        QCOMPARE(result.summary.rejected, std::int64_t(3));
+        QCOMPARE(result.at("00000/000000001.json")->reason, RejectReason::MissingImage);
+        QCOMPARE(result.at("00000/000000002.json")->reason, RejectReason::UnreadableImage);
+        QCOMPARE(result.at("00000/000000004.json")->reason, RejectReason::InvalidJson);
+        QCOMPARE(QString::fromStdString(result.issues[0].file), QString::fromStdString(root));
+        const auto sample = getSampleByKey(store, "000000003");   // key from the file name, caption from .txt
+        QVERIFY(sample);
+        QCOMPARE(QString::fromStdString(sample->caption), QStringLiteral("a red circle"));
+        QCOMPARE(QString::fromStdString(sample->image->path), QString::fromStdString(root + "/00000/000000003.png"));
+        QCOMPARE(QString::fromStdString(getSampleByKey(store, "000000000")->extraJson),
+                 QStringLiteral(R"({"status":"success"})"));
+    }
+
+    void importsWebdatasetShardsAndResumes() {
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString();
+        const std::string shard = root + "/shard-00001.tar";
+        json noKey = store_test::gritRecord("x");
+        noKey.erase("key");
+        store_test::writeTar(shard, {{"000000000.jpg", store_test::sampleJpeg()},
+                                     {"000000000.json", store_test::gritRecord("000000000").dump()},
+                                     {"000000000.txt", "a red circle"},
+                                     {"000000001.json", store_test::gritRecord("000000001").dump()},
+                                     {"000000002.jpg", "not a jpeg"},
+                                     {"000000002.json", store_test::gritRecord("000000002").dump()},
+                                     {"000000003.png", store_test::samplePng()},
+                                     {"000000003.json", noKey.dump()},
+                                     {"000000004.jpg", store_test::sampleJpeg()},
+                                     {"../../escape/000000005.png", store_test::samplePng()},
+                                     {"../../escape/000000005.json", store_test::gritRecord("000000005").dump()}});
+        AnnotationStore store(root + "/store.db");
+        ImportOptions options;
+        options.mediaDir = root + "/media";
+        Collected result = runImport(store, {shard}, options);
+        QCOMPARE(result.summary.imported, std::int64_t(3));
+        QCOMPARE(result.summary.rejected, std::int64_t(3));
+        QCOMPARE(result.at("member 000000001.json")->reason, RejectReason::MissingImage);
+        QCOMPARE(result.at("member 000000002.json")->reason, RejectReason::UnreadableImage);
+        QCOMPARE(result.at("member 000000004.json")->reason, RejectReason::InvalidRecord);   // no JSON member
+        const auto first = getSampleByKey(store, "000000000");
+        QCOMPARE(QString::fromStdString(first->image->path), QString::fromStdString(root + "/media/shard-00001/000000000.jpg"));
+        QCOMPARE(store_test::readFile(first->image->path), store_test::sampleJpeg());
+        QCOMPARE(QString::fromStdString(first->sourceFile), QString::fromStdString(shard));
+        const auto third = getSampleByKey(store, "000000003");
+        QCOMPARE(third->image->width, 40);
+        const auto escaped = getSampleByKey(store, "000000005");
+        QVERIFY(escaped);
+        QVERIFY(escaped->image->path.rfind(root + "/media/shard-00001/", 0) == 0);
+        QVERIFY(!fs::exists(root + "/escape"));
+        QVERIFY(!fs::exists(fs::path(root).parent_path() / "escape"));
+
+        result = runImport(store, {shard}, options);
+        QCOMPARE(result.summary.imported, std::int64_t(0));
+        QCOMPARE(result.summary.alreadyStored, std::int64_t(3));
+
+        // Compressed shards read the same.
+        const std::string compressed = root + "/shard-00002.tar.gz";
+        store_test::writeTar(compressed, {{"000000010.png", store_test::samplePng()},
+                                          {"000000010.json", store_test::gritRecord("000000010").dump()}},
+                             true);
+        QVERIFY(store_test::readFile(compressed).substr(0, 2) == "\x1f\x8b");
+        result = runImport(store, {compressed}, options);
+        QCOMPARE(result.summary.imported, std::int64_t(1));
+        QCOMPARE(QString::fromStdString(getSampleByKey(store, "000000010")->image->path),
+                 QString::fromStdString(root + "/media/shard-00002/000000010.png"));
+
+        // A shard cut short: what precedes the damage is imported, the shard is reported.
+        const std::string whole = store_test::readFile(shard);
+        const std::string cut = root + "/cut.tar";
+        store_test::writeFile(cut, whole.substr(0, 512 * 9 + 100));
+        AnnotationStore other(root + "/other.db");
+        result = runImport(other, {cut}, options);
+        QCOMPARE(result.summary.sourcesFailed, std::int64_t(1));
+        QVERIFY(result.summary.imported >= 1);
+        QCOMPARE(countSamples(other, {}), result.summary.imported);
+    }
+
+    void probesImageHeadersWithoutDecoding() {
+        ImageProbe probe;
+        QCOMPARE(QString::fromStdString(probeImageBytes(store_test::samplePng(), probe)), QString());
+        QCOMPARE(QString::fromStdString(probe.format), QStringLiteral("png"));
+        QCOMPARE(probe.width, 40);
+        QCOMPARE(probe.height, 30);
+        QCOMPARE(QString::fromStdString(probeImageBytes(store_test::sampleJpeg(), probe)), QString());
+        QCOMPARE(QString::fromStdString(probe.format), QStringLiteral("jpeg"));
+        QCOMPARE(probe.width, 32);
+        QCOMPARE(probe.height, 32);
+        const auto le16 = [](int v) { return std::string{static_cast<char>(v & 0xFF), static_cast<char>(v >> 8)}; };
+        const auto le32 = [&](int v) { return le16(v & 0xFFFF) + le16(v >> 16); };
+        const std::string gif = "GIF89a" + le16(300) + le16(200) + std::string(20, '\0');
+        QCOMPARE(QString::fromStdString(probeImageBytes(gif, probe)), QString());
+        QCOMPARE(probe.width, 300);
+        QCOMPARE(probe.height, 200);
+        const std::string bmp = "BM" + le32(100) + le32(0) + le32(54) + le32(40) + le32(17) + le32(-9) + std::string(60, '\0');
+        QCOMPARE(QString::fromStdString(probeImageBytes(bmp, probe)), QString());
+        QCOMPARE(probe.width, 17);
+        QCOMPARE(probe.height, 9);   // top-down rows: negative height
+        std::string webp = "RIFF" + le32(30) + "WEBPVP8X" + le32(10) + std::string(4, '\0');
+        webp += le16(639) + std::string(1, '\0') + le16(479) + std::string(1, '\0') + std::string(10, '\0');
+        QCOMPARE(QString::fromStdString(probeImageBytes(webp, probe)), QString());
+        QCOMPARE(probe.width, 640);
+        QCOMPARE(probe.height, 480);
+        // Damage found from the header alone.
+        std::string png = store_test::samplePng();
+        png[20] = static_cast<char>(png[20] ^ 0x40);   // width byte: the IHDR checksum no longer matches
+        QVERIFY(probeImageBytes(png, probe).find("checksum") != std::string::npos);
+        const std::string jpeg = store_test::sampleJpeg();
+        QVERIFY(!probeImageBytes(jpeg.substr(0, jpeg.size() / 8), probe).empty());
+        QVERIFY(!probeImageBytes(gif.substr(0, 8), probe).empty());
+        QVERIFY(!probeImageBytes("GIF89a" + le16(0) + le16(5) + std::string(20, '\0'), probe).empty());
+        QVERIFY(!probeImageBytes(std::string(), probe).empty());
+        QVERIFY(!probeImageBytes(std::string(3, '\xFF'), probe).empty());
+        // Every prefix of a valid file is either refused or read without going past its end.
+        for (std::size_t n = 0; n < jpeg.size(); ++n) probeImageBytes(jpeg.substr(0, n), probe);
+        for (std::size_t n = 0; n + 12 < store_test::samplePng().size(); ++n) {
+            QVERIFY(!probeImageBytes(store_test::samplePng().substr(0, n), probe).empty());
+        }
+    }
+
+    void checkFindsFilesThatAreGone() {
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString();
+        store_test::writeFile(root + "/a.png", store_test::samplePng());
+        store_test::writeFile(root + "/b.jpg", store_test::sampleJpeg());
+        store_test::writeFile(root + "/data.jsonl", line(store_test::gritRecord("a", "a.png")) +
+                                                        line(store_test::gritRecord("b", "b.jpg")));
+        AnnotationStore store(root + "/store.db");
+        runImport(store, {root + "/data.jsonl"});
+        CheckReport report = checkStore(store);
+        QVERIFY(report.ok());
+        QCOMPARE(report.imagesChecked, std::int64_t(2));
+        fs::remove(root + "/a.png");
+        store_test::writeFile(root + "/b.jpg", store_test::sampleJpeg() + "x");
+        report = checkStore(store);
+        QVERIFY(!report.ok());
+        QCOMPARE(report.missingFileCount, std::int64_t(1));
+        QCOMPARE(report.changedFileCount, std::int64_t(1));
+        QCOMPARE(QString::fromStdString(report.missingFiles[0]), QString::fromStdString(root + "/a.png"));
+        deleteSample(store, getSampleByKey(store, "b")->id, "human:ana");
+        QCOMPARE(checkStore(store).orphanImageCount, std::int64_t(1));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGritImport)
+#include "test_grit_import.moc"
