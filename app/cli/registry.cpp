@@ -12,9 +12,6 @@ void registerAll(CLI::App& app) {
     addTokenizeCommand(app);
     addDbCommand(app);
     addSynthCommand(app);
-    addTrainCommand(app);
-    addEvalCommand(app);
-    addInitCommand(app);
 }
 
 } // namespace kosmos::cli
