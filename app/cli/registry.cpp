@@ -12,6 +12,9 @@ void registerAll(CLI::App& app) {
     addTokenizeCommand(app);
     addDbCommand(app);
     addSynthCommand(app);
+    addTrainCommand(app);
+    addEvalCommand(app);
+    addInitCommand(app);
 }
 
 } // namespace kosmos::cli

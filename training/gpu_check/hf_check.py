@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Loads the checkpoints train_gpu_check wrote with transformers (and the LoRA adapter with PEFT) and
+compares their logits with the ones our engine computed for the same inputs. Prints one JSON line."""
+import json
+import sys
+
+import torch
+from safetensors.torch import load_file
+from transformers import Kosmos2ForConditionalGeneration
+
+
+def logits(model, t):
+    with torch.no_grad():
+        out = model(pixel_values=t["pixel_values"], input_ids=t["input_ids"], attention_mask=t["attention_mask"],
+                    image_embeds_position_mask=t["image_embeds_position_mask"])
+    return out.logits.float()
+
+
+def max_diff(a, b, mask):
+    return (a - b).abs()[mask.bool()].max().item()
+
+
+def main():
+    out, fixture = sys.argv[1], sys.argv[2]
+    t = load_file(out + "/check_tensors_full.safetensors")
+    report = {"transformers": __import__("transformers").__version__}
+    try:
+        full = Kosmos2ForConditionalGeneration.from_pretrained(out + "/ckpt_full", torch_dtype=torch.float32).eval()
+        report["full_max_logit_difference"] = max_diff(logits(full, t), t["logits"], t["attention_mask"])
+    except Exception as e:  # noqa: BLE001 - report and go on
+        report["full_error"] = repr(e)[:500]
+    lora = load_file(out + "/check_tensors_lora.safetensors")["logits"]
+    try:
+        merged = Kosmos2ForConditionalGeneration.from_pretrained(out + "/ckpt_lora", torch_dtype=torch.float32).eval()
+        report["lora_merged_max_logit_difference"] = max_diff(logits(merged, t), lora, t["attention_mask"])
+    except Exception as e:  # noqa: BLE001
+        report["lora_merged_error"] = repr(e)[:500]
+    try:
+        from peft import PeftModel
+        base = Kosmos2ForConditionalGeneration.from_pretrained(fixture, torch_dtype=torch.float32).eval()
+        adapted = PeftModel.from_pretrained(base, out + "/ckpt_lora").eval()
+        report["peft_adapter_max_logit_difference"] = max_diff(logits(adapted, t), lora, t["attention_mask"])
+    except Exception as e:  # noqa: BLE001
+        report["peft_error"] = repr(e)[:500]
+    print(json.dumps(report))
+    with open(out + "/hf_check.json", "w") as f:
+        json.dump(report, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+#pragma once
+// Random initialisation of a new KOSMOS-2 (`kosmos2 init`), after transformers'
+// Kosmos2PreTrainedModel._init_weights, with one deliberate change for training from scratch (see
+// InitOptions::balancedLatentQueries).
+#include <cstdint>
+#include <string>
+
+#include "model/engine/kosmos2_model.h"
+
+namespace kosmos::training {
+
+struct InitOptions {
+    double initStd = 0.02;             // text_config.init_std
+    double initializerRange = 0.02;    // vision_config.initializer_range
+    double initializerFactor = 1.0;    // vision_config.initializer_factor
+    std::uint64_t seed = 0;
+    // transformers draws latent_query from randn (std 1), but dense() sees L2-normalised features, so
+    // dense(features) has entries of std ~init_std: the 64 queries are ~1/init_std = 50x larger than the
+    // image rows they attend over, and the image's part of the image embeddings starts near 1 %. A
+    // decoder trained from there learns to ignore the image. With this on, the latent queries are drawn
+    // with the std of dense(normalised features) (= init_std), so attention starts spread over image
+    // and queries alike (~257/321 of it on the image) and the embeddings change with the image.
+    bool balancedLatentQueries = true;
+};
+
+// Reads init_std / initializer_range / initializer_factor from a config.json text (defaults when absent).
+InitOptions initOptionsFromConfigJson(const std::string& jsonText, const std::string& sourceName);
+
+// Fills every parameter of `model` (CPU) deterministically from options.seed, and ties lm_head to
+// embed_tokens when the config ties them.
+void initializeWeights(Kosmos2ForConditionalGeneration& model, const InitOptions& options);
+
+// The image's part of the image embeddings: the latent queries attend over [dense(features); queries];
+// this is ||attention-weighted values of the image rows|| / (that + ||... of the query rows||), averaged
+// over the 64 embeddings and the batch. Near 1 % with transformers' init on real-size models; the
+// balanced init starts it near the image rows' share of the keys (257 / 321).
+double imageShareOfImageEmbeddings(Kosmos2ForConditionalGeneration& model, const at::Tensor& pixelValues);
+
+// `kosmos2 init`: a new model folder from a config.json (sizes; text_config.vocab_size may be left out and
+// is then the tokenizer's) and a sentencepiece model. `outDir` must be new or empty, or hold a model
+// folder (config.json) and `overwrite` be set. Returns the number of parameters (tied lm_head once).
+struct NewModelRequest {
+    std::string configPath;
+    std::string tokenizerPath;   // sentencepiece .model
+    std::string outDir;
+    InitOptions init;            // seed and the latent-query fix; the stds come from the config
+    bool overwrite = false;
+};
+std::int64_t createModelFolder(const NewModelRequest& request);
+
+} // namespace kosmos::training

@@ -1,0 +1,473 @@
+#include "training/trainer.h"
+
+#include <ATen/core/grad_mode.h>
+#include <c10/util/Exception.h>
+#include <dlfcn.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <new>
+
+#include "model/engine/engine.h"
+#include "model/engine/engine_impl.h"
+#include "model/engine/kosmos2_loader.h"
+#include "model/engine/runtime_info.h"
+#include "model/error.h"
+#include "model/tokenizer.h"
+#include "training/adamw.h"
+#include "training/model_folder.h"
+#include "training/trainer_state.h"
+#include "training/training_data.h"
+#include "training/training_step.h"
+
+namespace kosmos::training {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string absolutePath(const std::string& path) {
+    std::error_code ec;
+    const fs::path p = fs::absolute(path, ec);
+    return ec ? path : p.lexically_normal().string();
+}
+
+bool isOutOfMemory(const std::string& message) {
+    return message.find("out of memory") != std::string::npos || message.find("can't allocate memory") != std::string::npos ||
+           message.find("Out of memory") != std::string::npos;
+}
+
+void validate(const TrainerOptions& o) {
+    if (o.mode != "lora" && o.mode != "full") throw Error("mode must be 'lora' or 'full', not '" + o.mode + "'");
+    if (o.steps < 1) throw Error("--steps must be at least 1");
+    if (o.batchSize < 1 || o.batchSize > 4096) throw Error("--batch-size must be in 1..4096");
+    if (o.gradientAccumulation < 1 || o.gradientAccumulation > 4096) throw Error("--grad-accum must be in 1..4096");
+    if (o.learningRate != -1 && !(o.learningRate > 0 && o.learningRate < 10)) throw Error("--lr must be in (0, 10)");
+    if (!(o.refExpRatio >= 0 && o.refExpRatio <= 1)) throw Error("--ref-exp-ratio must be in [0, 1]");
+    if (!(o.dropout >= 0 && o.dropout < 1)) throw Error("--dropout must be in [0, 1)");
+    if (!(o.weightDecay >= 0)) throw Error("--weight-decay must not be negative");
+    if (o.outDir.empty()) throw Error("no output folder (--out)");
+}
+
+// outDir may be new, empty, or a checkpoint of ours that we resume from or may overwrite.
+void checkOutputFolder(const TrainerOptions& o, bool resumingFromOut) {
+    std::error_code ec;
+    const std::string out = existingCheckpoint(o.outDir);
+    if (!fs::exists(out, ec)) return;
+    if (!fs::is_directory(out, ec)) throw Error(o.outDir + ": exists and is not a folder");
+    if (fs::directory_iterator(out, ec) == fs::directory_iterator()) return;
+    if (!fs::exists(out + "/" + kTrainerStateJson, ec))
+        throw Error(o.outDir + ": exists and is not a training checkpoint (refusing to replace it; choose another --out)");
+    if (!resumingFromOut && !o.overwrite)
+        throw Error(o.outDir + ": holds a checkpoint already (use --resume " + o.outDir + " to continue it, or --overwrite)");
+}
+
+std::shared_ptr<const std::vector<GroundedRecord>> loadRecords(const TrainerOptions& o, const TrainerCallbacks& cb,
+                                                               std::string& source) {
+    if (o.records) {
+        source = "(records given)";
+        return o.records;
+    }
+    ReadReport report;
+    report.onMessage = cb.onMessage;
+    std::vector<GroundedRecord> records;
+    if (o.store) {
+        StoreQuery query = *o.store;
+        query.limit = o.limit;
+        source = o.store->dbPath;
+        records = readStoreRecords(query, report);
+    } else if (!o.dataPath.empty()) {
+        JsonlReadOptions read;
+        read.limit = o.limit;
+        source = absolutePath(o.dataPath);
+        records = readGritJsonl(o.dataPath, report, read);
+    } else {
+        throw Error("no training data (--data FILE.jsonl or --db FILE)");
+    }
+    if (cb.onMessage)
+        cb.onMessage("training data: " + std::to_string(report.kept) + " records kept, " + std::to_string(report.skipped) +
+                     " skipped, " + std::to_string(report.droppedEntities) + " entities left out");
+    if (records.empty()) throw Error(source + ": no usable training record (" + std::to_string(report.skipped) + " skipped)");
+    return std::make_shared<const std::vector<GroundedRecord>>(std::move(records));
+}
+
+struct Parameters {
+    std::vector<NamedParameter> trainable;
+    std::int64_t count = 0;
+};
+
+// Freezes everything, then unfreezes what the mode trains. The tied lm_head is the embeddings and is
+// never a separate parameter; norms and biases get no weight decay.
+Parameters selectParameters(Kosmos2ForConditionalGeneration& model, bool lora, bool freezeVision) {
+    Parameters out;
+    const bool tied = lmHeadTied(model);
+    for (auto& item : model->named_parameters(true)) {
+        const std::string& name = item.key();
+        at::Tensor& p = item.value();
+        bool train;
+        if (lora) train = endsWith(name, ".lora_A") || endsWith(name, ".lora_B");
+        else train = !(tied && name == "text_model.lm_head.weight") && !(freezeVision && name.rfind("vision_model.", 0) == 0);
+        p.set_requires_grad(train);
+        if (!train) continue;
+        const bool norm = name.find("norm") != std::string::npos || name.find("layrnorm") != std::string::npos ||
+                          name.find("inner_attn_ln") != std::string::npos;
+        out.trainable.push_back({name, p, !(endsWith(name, ".bias") || norm)});
+        out.count += p.numel();
+    }
+    return out;
+}
+
+// OpenBLAS's thread count, when LibTorch's BLAS is OpenBLAS (found by symbol, since it is loaded behind
+// libblas.so.3); restores the previous count when destroyed.
+class BlasThreads {
+public:
+    explicit BlasThreads(int threads) {
+        if (threads <= 0) return;
+        mSet = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+        auto get = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+        if (!mSet || !get) return;
+        mPrevious = get();
+        mSet(threads);
+    }
+    ~BlasThreads() {
+        if (mSet && mPrevious > 0) mSet(mPrevious);
+    }
+    BlasThreads(const BlasThreads&) = delete;
+    BlasThreads& operator=(const BlasThreads&) = delete;
+
+private:
+    void (*mSet)(int) = nullptr;
+    int mPrevious = 0;
+};
+
+// Every step allocates and frees the same multi-megabyte buffers (pixels, im2col, activations). glibc
+// serves blocks over its mmap threshold with fresh mappings, so each step page-faults them in again:
+// a third of the time went to the kernel on the tiny model. Keeping them in the heap removes that.
+// Process-wide and permanent (memory is returned to the system less eagerly), hence once.
+void keepLargeBlocksInHeap() {
+#if defined(__GLIBC__)
+    static std::once_flag once;
+    std::call_once(once, [] {
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);   // glibc's largest allowed value on 64-bit
+        mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    });
+#endif
+}
+
+std::string durationText(double seconds) {
+    if (!std::isfinite(seconds) || seconds < 0) return "?";
+    const long s = std::lround(seconds);
+    char buffer[64];
+    if (s >= 3600) std::snprintf(buffer, sizeof buffer, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+    else if (s >= 60) std::snprintf(buffer, sizeof buffer, "%ldm%02lds", s / 60, s % 60);
+    else std::snprintf(buffer, sizeof buffer, "%lds", s);
+    return buffer;
+}
+
+} // namespace
+
+std::string formatProgress(const TrainerProgress& p) {
+    char buffer[256];
+    std::snprintf(buffer, sizeof buffer, "step %lld/%lld  loss %.4f  lr %.2e  grad %.3f  %.1f samples/s  ETA %s",
+                  static_cast<long long>(p.step), static_cast<long long>(p.totalSteps), p.loss, p.learningRate,
+                  p.gradNorm, p.samplesPerSecond, durationText(p.etaSeconds).c_str());
+    std::string text = buffer;
+    if (p.evaluation) {
+        const EvalReport& e = *p.evaluation;
+        if (e.hasRec) text += "  rec " + std::to_string(e.recAccuracy).substr(0, 5);
+        if (e.hasCaption) text += "  caption F1 " + std::to_string(e.f1).substr(0, 5);
+    }
+    return text;
+}
+
+Trainer::Trainer(TrainerOptions options) : mOptions(std::move(options)) {}
+Trainer::~Trainer() = default;
+
+TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* cancel) {
+    TrainerOptions o = mOptions;
+    const auto say = [&](const std::string& m) {
+        if (cb.onMessage) cb.onMessage(m);
+    };
+    const auto cancelled = [&] { return cancel && cancel->load(); };
+
+    // Resume: the stored run-shaping options win, so the continued run computes what one run would have.
+    std::optional<TrainerState> resumed;
+    std::string resumeDir;
+    if (!o.resumeDir.empty()) {
+        resumeDir = existingCheckpoint(o.resumeDir);
+        resumed = readTrainerState(resumeDir);
+        copyRunShapingOptions(resumed->options, o);
+        if (o.modelDir.empty()) o.modelDir = resumed->baseModel;
+        if (o.dataPath.empty() && !o.store && !o.records) {   // the same data as before
+            if (resumed->store) o.store = resumed->store;
+            else o.dataPath = resumed->data;
+        }
+        say("resuming from " + resumeDir + " at step " + std::to_string(resumed->step));
+    }
+    validate(o);
+    if (o.store) o.store->dbPath = absolutePath(o.store->dbPath);   // a resume from elsewhere finds it
+    if (o.modelDir.empty()) throw Error("no base model (--model)");
+    const bool resumingFromOut = resumed && absolutePath(resumeDir) == absolutePath(existingCheckpoint(o.outDir));
+    checkOutputFolder(o, resumingFromOut);
+    if (resumed && resumed->step >= o.steps)
+        throw Error(resumeDir + ": already at step " + std::to_string(resumed->step) + " of " + std::to_string(o.steps) +
+                    " (raise --steps to train further)");
+
+    const bool lora = o.mode == "lora";
+    if (o.learningRate == -1) o.learningRate = lora ? 2e-4 : 5e-5;
+    if (o.warmupSteps < 0) o.warmupSteps = o.steps / 20;
+    bool freezeVision = o.freezeVision < 0 ? (lora ? !o.lora.includeVision : false) : o.freezeVision == 1;
+    if (lora) o.lora.includeVision = !freezeVision;
+
+    configureThreads(o.threads);
+    BlasThreads blasThreads(o.blasThreads);
+    keepLargeBlocksInHeap();
+    const at::Device device = parseDevice(o.device);
+    const bool autocast = device.is_cuda() && o.bf16;
+
+    // Full fine-tuning resumes from the checkpoint's weights; LoRA from the base plus the saved adapter.
+    const std::string weightsDir = resumed && !lora ? resumeDir : o.modelDir;
+    const std::string filesDir = resumed ? resumeDir : o.modelDir;
+    const Tokenizer tokenizer = Tokenizer::load(filesDir);
+    KosmosConfig config = loadConfig(weightsDir);
+    if (tokenizer.vocabSize() != config.text.vocabSize)
+        throw Error(filesDir + ": the tokenizer has " + std::to_string(tokenizer.vocabSize()) +
+                    " tokens but config.json says vocab_size " + std::to_string(config.text.vocabSize));
+    PreprocessConfig preprocess = loadPreprocessConfig(filesDir, config.vision.imageSize);
+
+    std::string dataSource;
+    const auto records = loadRecords(o, cb, dataSource);
+    if (resumed && resumed->records && resumed->records != records->size())
+        say("warning: the checkpoint was trained on " + std::to_string(resumed->records) + " records, now " +
+            std::to_string(records->size()) + ": the data order differs from an uninterrupted run");
+    std::vector<GroundedRecord> evalRecords;
+    if (!o.evalDataPath.empty()) {
+        ReadReport report;
+        report.onMessage = cb.onMessage;
+        evalRecords = readGritJsonl(o.evalDataPath, report);
+    }
+
+    CheckpointLoadOptions load;
+    load.dtype = at::kFloat;
+    load.device = device;
+    load.zeroCopy = false;
+    Kosmos2ForConditionalGeneration model = loadKosmos2(weightsDir, load);
+    std::vector<LoraModule> adapters;
+    if (lora) {
+        adapters = enableLora(model, o.lora, o.seed);
+        if (resumed) loadAdapterTensors(adapters, resumeDir + "/adapter_model.safetensors");
+    }
+    Parameters params = selectParameters(model, lora, freezeVision);
+    if (params.trainable.empty()) throw Error("nothing to train (every parameter is frozen)");
+    model->train();
+    model->text_model->model->dropout = o.dropout;
+
+    AdamWOptions adamOptions;
+    adamOptions.beta1 = o.beta1;
+    adamOptions.beta2 = o.beta2;
+    adamOptions.eps = o.eps;
+    adamOptions.weightDecay = o.weightDecay;
+    AdamW optimizer(params.trainable, adamOptions);
+    std::int64_t step = 0;
+    std::vector<double> lossHistory;
+    if (resumed) {
+        optimizer.loadState(resumed->optimizer, resumed->step, resumeDir + "/" + kTrainerStateTensors);
+        step = resumed->step;
+        lossHistory = resumed->losses;
+        resumed->optimizer.clear();
+    }
+    say(std::string("training ") + (lora ? "LoRA adapters" : "all weights") + (freezeVision ? " (vision tower frozen)" : "") +
+        ": " + std::to_string(params.count) + " parameters, " + std::to_string(records->size()) + " records, on " +
+        device.str() + (autocast ? " with bf16 autocast" : ""));
+
+    DataOptions dataOptions;
+    dataOptions.refExpRatio = o.refExpRatio;
+    dataOptions.augment = o.augment;
+    dataOptions.maxTokens = o.maxTokens;
+    dataOptions.seed = o.seed;
+    TrainingData data(records, tokenizer, preprocess, dataOptions);
+    const std::uint64_t samplesPerStep = static_cast<std::uint64_t>(o.batchSize) * o.gradientAccumulation;
+    auto prefetcher = std::make_unique<BatchPrefetcher>(data, static_cast<std::uint64_t>(step) * samplesPerStep,
+                                                        o.batchSize, o.dataWorkers);
+    ForwardOptions forward;
+    forward.visionTowerTrainable = !freezeVision;
+    forward.checkpointing = o.gradientCheckpointing;
+
+    TrainerResult result;
+    result.outDir = o.outDir;
+    result.trainingRecords = records->size();
+    result.trainableParameters = params.count;
+
+    const auto evaluateCheckpoint = [&]() -> std::optional<EvalReport> {
+        if (evalRecords.empty()) return std::nullopt;
+        LoadOptions engineOptions;
+        engineOptions.device = o.device;
+        auto engine = Engine::load(o.outDir, engineOptions);
+        EvalReport report = evaluate(*engine, evalRecords, o.evaluation, {}, cancel, cb.onMessage);
+        say("evaluation at step " + std::to_string(step) + ": " + evalReportJson(report));
+        return report;
+    };
+    const auto save = [&]() {
+        // Everything goes to a temporary folder renamed over outDir at the end: a failure (disk full)
+        // leaves the previous checkpoint as it was.
+        StagingFolder staging(o.outDir);
+        writeConfigFiles(staging.path(), config, filesDir);
+        copyTokenizerFiles(staging.path(), filesDir);
+        writeWeights(staging.path(), model);
+        if (lora) writeAdapter(staging.path(), adapters, o.lora, absolutePath(o.modelDir));
+        TrainerState state;
+        state.step = step;
+        state.totalSteps = o.steps;
+        state.baseModel = absolutePath(o.modelDir);
+        state.data = dataSource;
+        state.store = o.store;
+        state.records = records->size();
+        state.losses = lossHistory;
+        state.options = o;
+        state.optimizer = optimizer.state();
+        writeTrainerState(staging.path(), state);
+        staging.commit();
+        say("checkpoint at step " + std::to_string(step) + " written to " + o.outDir);
+        if (cb.onCheckpoint) cb.onCheckpoint(o.outDir, step);
+    };
+
+    // Out of memory (c10::Error from the allocators, std::bad_alloc) becomes one clear error; the
+    // parameters are untouched unless the optimizer step itself ran out, and nothing is saved.
+    const auto memoryGuard = [&](const std::function<void()>& work) {
+        try {
+            work();
+        } catch (const c10::Error& e) {
+            optimizer.zeroGrad();
+            const std::string what = e.what_without_backtrace();
+            if (isOutOfMemory(what))
+                throw Error("out of memory at step " + std::to_string(step + 1) + " (micro-batches of " +
+                            std::to_string(o.batchSize) + " samples on " + device.str() +
+                            "): lower --batch-size and raise --grad-accum, or use --gradient-checkpointing; "
+                            "the last checkpoint in " + o.outDir + " is intact");
+            throw Error("step " + std::to_string(step + 1) + ": " + what.substr(0, what.find('\n')));
+        } catch (const std::bad_alloc&) {
+            optimizer.zeroGrad();
+            throw Error("out of memory at step " + std::to_string(step + 1) + " (micro-batches of " +
+                        std::to_string(o.batchSize) + " samples): lower --batch-size; the last checkpoint in " +
+                        o.outDir + " is intact");
+        }
+    };
+    const auto start = Clock::now();
+    std::uint64_t samplesSeen = 0;
+    std::int64_t emptyMicroBatches = 0;
+    const std::int64_t firstStep = step;
+    while (step < o.steps && !cancelled()) {
+        double lossSum = 0;
+        int microBatches = 0;
+        bool abandoned = false;
+        optimizer.zeroGrad();
+        for (int micro = 0; micro < o.gradientAccumulation; ++micro) {
+            if (cancelled()) {
+                abandoned = true;
+                break;
+            }
+            std::vector<PreparedSample> samples = prefetcher->next();
+            std::vector<const TrainingSequence*> sequences;
+            std::vector<const std::vector<float>*> pixels;
+            for (const PreparedSample& s : samples) {
+                if (!s.problem.empty()) {
+                    say(s.problem);
+                    continue;
+                }
+                sequences.push_back(&s.sequence);
+                pixels.push_back(&s.pixels);
+            }
+            if (sequences.empty()) {
+                if (++emptyMicroBatches > static_cast<std::int64_t>(2 * records->size() / o.batchSize + 2))
+                    throw Error("no training sample could be prepared (see the messages above)");
+                continue;
+            }
+            memoryGuard([&] {
+                const TrainingBatch batch = collateBatch(sequences, pixels, preprocess.size, config.text.padTokenId).to(device);
+                // Dropout masks depend on (seed, step, micro-batch) only, so a resumed run draws the same ones.
+                at::manual_seed(mixSeed(o.seed, static_cast<std::uint64_t>(step), 100 + micro));
+                at::Tensor loss;
+                {
+                    AutocastScope cast(autocast);
+                    loss = languageModelLoss(model, batch, forward);
+                }
+                (loss / o.gradientAccumulation).backward();
+                const double value = loss.item<double>();
+                if (!std::isfinite(value))
+                    throw Error("the loss is " + std::to_string(value) + " at step " + std::to_string(step + 1) +
+                                " (lower --lr?)");
+                lossSum += value;
+                ++microBatches;
+                samplesSeen += sequences.size();
+            });
+        }
+        if (abandoned) break;
+        if (microBatches == 0) continue;
+        const double lr = scheduledLearningRate(step + 1, o.steps, o.warmupSteps, o.learningRate, o.minLearningRateRatio);
+        double gradNorm = 0;
+        memoryGuard([&] {
+            gradNorm = clipGradNorm(params.trainable, o.maxGradNorm);
+            optimizer.step(lr);
+        });
+        ++step;
+        const double loss = lossSum / microBatches;
+        result.losses.push_back(loss);
+        lossHistory.push_back(loss);
+
+        const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        TrainerProgress progress;
+        progress.step = step;
+        progress.totalSteps = o.steps;
+        progress.loss = loss;
+        progress.learningRate = lr;
+        progress.gradNorm = gradNorm;
+        progress.samplesPerSecond = elapsed > 0 ? samplesSeen / elapsed : 0;
+        progress.etaSeconds = elapsed / static_cast<double>(step - firstStep) * static_cast<double>(o.steps - step);
+        const bool periodic = o.saveEvery > 0 && step % o.saveEvery == 0 && step < o.steps;
+        if (periodic) {
+            save();
+            progress.evaluation = evaluateCheckpoint();
+        }
+        if (cb.onProgress && (step % std::max<std::int64_t>(1, o.logEvery) == 0 || step == o.steps || progress.evaluation))
+            cb.onProgress(progress);
+    }
+    prefetcher.reset();
+    result.steps = step;
+    result.stepsThisRun = step - firstStep;
+    result.cancelled = step < o.steps;
+    if (!result.losses.empty()) {
+        result.initialLoss = result.losses.front();
+        result.finalLoss = result.losses.back();
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    result.samplesPerSecond = elapsed > 0 ? samplesSeen / elapsed : 0;
+    if (result.stepsThisRun > 0) {
+        save();
+        if (!result.cancelled) {
+            result.evaluation = evaluateCheckpoint();
+            if (result.evaluation && cb.onProgress) {
+                TrainerProgress last;
+                last.step = step;
+                last.totalSteps = o.steps;
+                last.loss = result.finalLoss;
+                last.evaluation = result.evaluation;
+                cb.onProgress(last);
+            }
+        }
+    } else if (result.cancelled) {
+        say("cancelled before the first step: nothing new to save");
+    }
+    return result;
+}
+
+} // namespace kosmos::training
