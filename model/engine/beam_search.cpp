@@ -91,18 +91,7 @@ GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache&
         at::Tensor scores = logits.to(at::kCPU).log_softmax(1);
         // processors see the sequences as they are (no new token yet)
         const std::int64_t generated = static_cast<std::int64_t>(seqs[0].size()) - promptLength;
-        auto acc = scores.accessor<float, 2>();
-        for (std::int64_t r = 0; r < N; ++r) {
-            if (p.noRepeatNgramSize > 0)
-                for (std::int64_t t : bannedNgramTokens(seqs[r], p.noRepeatNgramSize))
-                    acc[r][t] = -std::numeric_limits<float>::infinity();
-            if (generated < p.minNewTokens)
-                for (std::int64_t e : p.eosTokenIds) acc[r][e] = -std::numeric_limits<float>::infinity();
-            if (p.constrain) {
-                at::Tensor row = scores[r];
-                p.constrain(r, seqs[r], row);
-            }
-        }
+        processScores(scores, seqs, static_cast<int>(promptLength), p);
         if (p.recordScores) out.stepScores.push_back(scores.clone());
         at::Tensor total = scores + at::tensor(beamScores, at::TensorOptions().dtype(at::kDouble)).to(at::kFloat).unsqueeze(1);
         const std::int64_t V = total.size(1);
@@ -151,12 +140,9 @@ GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache&
         const bool allDone = std::all_of(done.begin(), done.end(), [](bool d) { return d; });
         if (allDone || cancelled || stepIndex + 1 == p.maxNewTokens) break;
 
-        std::vector<std::int64_t> pos(N);
-        for (std::int64_t r = 0; r < N; ++r)
-            pos[r] = std::count_if(seqs[r].begin(), seqs[r].end(), [&](std::int64_t t) { return t != p.padTokenId; }) +
-                     p.padTokenId;
         at::Tensor stepIds = at::tensor(nextTokens, at::TensorOptions().dtype(at::kLong)).view({N, 1}).to(device);
-        at::Tensor stepPos = at::tensor(pos, at::TensorOptions().dtype(at::kLong)).view({N, 1}).to(device);
+        at::Tensor stepPos =
+            at::tensor(nextPositionIds(seqs, p.padTokenId), at::TensorOptions().dtype(at::kLong)).view({N, 1}).to(device);
         at::Tensor stepMask = padded ? buildAttentionMask(keyMask, 1, dtype) : at::Tensor();
         hidden = textModel->model(stepIds, stepPos, at::Tensor(), at::Tensor(), stepMask, &cache);
         cache.length += 1;

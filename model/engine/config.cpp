@@ -115,9 +115,7 @@ std::vector<std::int64_t> eosList(const json& value) {
     throw json::type_error::create(302, "eos_token_id must be an integer or a list", &value);
 }
 
-} // namespace
-
-void applyGenerationConfig(GenerationDefaults& g, const std::string& text, const std::string& source) {
+json parseObject(const std::string& text, const std::string& source) {
     json root;
     try {
         root = json::parse(text);
@@ -125,6 +123,18 @@ void applyGenerationConfig(GenerationDefaults& g, const std::string& text, const
         throw Error(source + ": invalid JSON (" + e.what() + ")");
     }
     if (!root.is_object()) throw Error(source + ": must hold a JSON object");
+    return root;
+}
+
+// Generation defaults before any file is read: transformers' defaults with the model's pad and eos ids.
+GenerationDefaults generationDefaultsFor(const TextConfig& text) {
+    GenerationDefaults g;
+    g.padTokenId = text.padTokenId;
+    g.eosTokenIds = {text.eosTokenId};
+    return g;
+}
+
+void applyGeneration(GenerationDefaults& g, const json& root, const std::string& source) {
     Reader r{root, source};
     r.get("max_new_tokens", g.maxNewTokens);
     r.get("max_length", g.maxLength);
@@ -152,30 +162,27 @@ void applyGenerationConfig(GenerationDefaults& g, const std::string& text, const
     if (!(g.topP > 0 && g.topP <= 1)) r.fail("top_p", "must be in (0, 1]");
 }
 
+} // namespace
+
+void applyGenerationConfig(GenerationDefaults& g, const std::string& text, const std::string& source) {
+    applyGeneration(g, parseObject(text, source), source);
+}
+
 KosmosConfig parseConfig(const std::string& text, const std::string& source) {
-    json root;
-    try {
-        root = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw Error(source + ": invalid JSON (" + e.what() + ")");
-    }
-    if (!root.is_object()) throw Error(source + ": must hold a JSON object");
+    const json root = parseObject(text, source);
     KosmosConfig config;
     if (auto it = root.find("model_type"); it != root.end() && it->is_string() && *it != "kosmos-2")
         throw Error(source + ": model_type is '" + it->get<std::string>() + "', expected 'kosmos-2'");
     parseVision(subObject(root, "vision_config", source), config.vision, source);
-    parseText(subObject(root, "text_config", source), config.text, source);
+    const json& textConfig = subObject(root, "text_config", source);
+    parseText(textConfig, config.text, source);
     Reader r{root, source};
     r.positive("latent_query_num", config.latentQueryNum, false, 4096);
     r.get("torch_dtype", config.torchDtype);
-    Reader(Reader{subObject(root, "text_config", source), source + ": text_config"})
-        .get("tie_word_embeddings", config.tieWordEmbeddings);
+    Reader{textConfig, source + ": text_config"}.get("tie_word_embeddings", config.tieWordEmbeddings);
     // Generation settings stored in the text config: used when no generation_config.json exists.
-    GenerationDefaults& g = config.generation;
-    const json& t = root["text_config"];
-    g.padTokenId = config.text.padTokenId;
-    g.eosTokenIds = {config.text.eosTokenId};
-    applyGenerationConfig(g, t.dump(), source + ": text_config");
+    config.generation = generationDefaultsFor(config.text);
+    applyGeneration(config.generation, textConfig, source + ": text_config");
     return config;
 }
 
@@ -187,9 +194,7 @@ KosmosConfig loadConfig(const std::string& modelDir) {
     const std::string generationText = readSmallFile(generationPath, false, found);
     if (found) {
         // transformers reads generation_config.json alone when it exists; config.json is the fallback only.
-        config.generation = GenerationDefaults{};
-        config.generation.padTokenId = config.text.padTokenId;
-        config.generation.eosTokenIds = {config.text.eosTokenId};
+        config.generation = generationDefaultsFor(config.text);
         applyGenerationConfig(config.generation, generationText, generationPath);
     }
     return config;

@@ -15,28 +15,11 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-struct Sequences {
-    std::vector<std::vector<std::int64_t>> rows;   // full sequences (prompt incl. padding + new tokens)
-};
+// Full sequences per row (prompt incl. padding + new tokens).
+using Sequences = std::vector<std::vector<std::int64_t>>;
 
 bool isEos(std::int64_t token, const std::vector<std::int64_t>& eos) {
     return std::find(eos.begin(), eos.end(), token) != eos.end();
-}
-
-// Applies the processors that transformers builds for these settings, in its order, to scores [N, V].
-void processScores(at::Tensor& scores, const Sequences& seqs, int promptLength, const ResolvedGenerationParams& p) {
-    const int generated = static_cast<int>(seqs.rows[0].size()) - promptLength;
-    auto accessor = scores.accessor<float, 2>();
-    for (std::size_t row = 0; row < seqs.rows.size(); ++row) {
-        if (p.noRepeatNgramSize > 0)
-            for (std::int64_t token : bannedNgramTokens(seqs.rows[row], p.noRepeatNgramSize)) accessor[row][token] = kNegInf;
-        if (generated < p.minNewTokens)
-            for (std::int64_t eos : p.eosTokenIds) accessor[row][eos] = kNegInf;
-        if (p.constrain) {
-            at::Tensor rowScores = scores[static_cast<std::int64_t>(row)];
-            p.constrain(static_cast<std::int64_t>(row), seqs.rows[row], rowScores);
-        }
-    }
 }
 
 // TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper.
@@ -74,18 +57,6 @@ struct Runner {
         return model->text_model->logits(hidden.select(1, n - 1)).to(at::kFloat);
     }
 
-    std::vector<std::int64_t> nextPositions(const Sequences& seqs) const {
-        std::vector<std::int64_t> positions;
-        for (const auto& row : seqs.rows) {
-            const std::int64_t pad = params.padTokenId;
-            if (row.back() == pad) {
-                positions.push_back(pad);
-                continue;
-            }
-            positions.push_back(std::count_if(row.begin(), row.end(), [&](std::int64_t t) { return t != pad; }) + pad);
-        }
-        return positions;
-    }
 };
 
 void recordProbabilities(GenerationOutput& out, std::size_t row, const at::Tensor& logitsRow, std::int64_t token,
@@ -116,7 +87,7 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
     const auto device = in.inputIds.device();
     const std::int64_t rows = in.inputIds.size(0);
     const int promptLength = static_cast<int>(in.inputIds.size(1));
-    Sequences seqs{toRows(in.inputIds)};
+    Sequences seqs = toRows(in.inputIds);
     GenerationOutput out;
     out.newTokens.resize(rows);
     out.stoppedBy.assign(rows, "max_new_tokens");
@@ -158,7 +129,7 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
                 out.newTokens[r].push_back(next[r]);
                 recordProbabilities(out, r, raw[r], next[r], run.hooks.firstPatchTokenId);
             }
-            seqs.rows[r].push_back(next[r]);
+            seqs[r].push_back(next[r]);
         }
         for (std::int64_t r = 0; r < rows; ++r)
             if (unfinished[r] && isEos(next[r], p.eosTokenIds)) {
@@ -177,19 +148,47 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
         if (graph) {
             validKeys.select(1, run.cache.length).fill_(1);
             auto cpuLong = at::TensorOptions().dtype(at::kLong);
-            logits = graph->step(at::tensor(next, cpuLong), at::tensor(run.nextPositions(seqs), cpuLong),
+            logits = graph->step(at::tensor(next, cpuLong), at::tensor(nextPositionIds(seqs, p.padTokenId), cpuLong),
                                  run.cache.length, validKeys);
             run.cache.length += 1;
             continue;
         }
         run.keyMask = at::cat({run.keyMask, at::ones({rows, 1}, run.keyMask.options())}, 1);
         at::Tensor ids = column(next, device);
-        logits = run.step(ids, column(run.nextPositions(seqs), device), at::Tensor(), at::Tensor());
+        logits = run.step(ids, column(nextPositionIds(seqs, p.padTokenId), device), at::Tensor(), at::Tensor());
     }
     return out;
 }
 
 } // namespace
+
+void processScores(at::Tensor& scores, const std::vector<std::vector<std::int64_t>>& seqs, int promptLength,
+                   const ResolvedGenerationParams& p) {
+    const int generated = static_cast<int>(seqs[0].size()) - promptLength;
+    auto accessor = scores.accessor<float, 2>();
+    for (std::size_t row = 0; row < seqs.size(); ++row) {
+        if (p.noRepeatNgramSize > 0)
+            for (std::int64_t token : bannedNgramTokens(seqs[row], p.noRepeatNgramSize)) accessor[row][token] = kNegInf;
+        if (generated < p.minNewTokens)
+            for (std::int64_t eos : p.eosTokenIds) accessor[row][eos] = kNegInf;
+        if (p.constrain) {
+            at::Tensor rowScores = scores[static_cast<std::int64_t>(row)];
+            p.constrain(static_cast<std::int64_t>(row), seqs[row], rowScores);
+        }
+    }
+}
+
+std::vector<std::int64_t> nextPositionIds(const std::vector<std::vector<std::int64_t>>& seqs, std::int64_t pad) {
+    std::vector<std::int64_t> positions;
+    for (const auto& row : seqs) {
+        if (row.back() == pad) {
+            positions.push_back(pad);
+            continue;
+        }
+        positions.push_back(std::count_if(row.begin(), row.end(), [&](std::int64_t t) { return t != pad; }) + pad);
+    }
+    return positions;
+}
 
 std::vector<std::int64_t> bannedNgramTokens(const std::vector<std::int64_t>& seq, int n) {
     const std::size_t len = seq.size();

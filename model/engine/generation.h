@@ -58,6 +58,15 @@ struct GenerationHooks {
 GenerationOutput generateTokens(Kosmos2ForConditionalGeneration& model, const GenerationInputs& inputs,
                                 const ResolvedGenerationParams& params, const GenerationHooks& hooks = {});
 
+// The logits processors transformers builds for these settings (no_repeat_ngram_size, min_new_tokens, the
+// constraint), applied in place to scores [rows, V] (logits for greedy/sampling, log-probs for beam search).
+void processScores(at::Tensor& scores, const std::vector<std::vector<std::int64_t>>& sequences, int promptLength,
+                   const ResolvedGenerationParams& params);
+
+// Position ids of the next token per row, as transformers' create_position_ids_from_input_ids over the full
+// sequence: real tokens counted from pad + 1, a pad token gets pad.
+std::vector<std::int64_t> nextPositionIds(const std::vector<std::vector<std::int64_t>>& sequences, std::int64_t pad);
+
 // transformers' NoRepeatNGramLogitsProcessor for one row: tokens that would repeat an n-gram of `sequence`.
 std::vector<std::int64_t> bannedNgramTokens(const std::vector<std::int64_t>& sequence, int n);
 
