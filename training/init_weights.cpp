@@ -24,6 +24,13 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 
 enum class Fill { Normal, Zero, One };
 
+// Training from scratch (InitOptions::balancedLatentQueries): the std of the resampler's attention logits at
+// the start (q and k rows of unit-scale inputs through weights of std sqrt(s / width) give logits of std ~s),
+// and of the vision position embeddings (about the size of a patch's content, so where a patch is survives
+// into the features the resampler reads).
+constexpr double kConnectorLogitStd = 2.0;
+constexpr double kPositionStd = 0.5;
+
 struct Rule {
     Fill fill = Fill::Normal;
     double std = 0;
@@ -39,6 +46,7 @@ Rule ruleFor(const std::string& name, const KosmosConfig& c, const InitOptions& 
         const double d = c.vision.hiddenSize, f = o.initializerFactor;
         const double inProj = std::pow(d, -0.5) * std::pow(2.0 * c.vision.numHiddenLayers, -0.5) * f;
         if (endsWith(name, "class_embedding")) return {Fill::Normal, std::pow(d, -0.5) * f};
+        if (contains(name, "position_embedding") && o.balancedLatentQueries) return {Fill::Normal, kPositionStd};
         if (contains(name, "patch_embedding") || contains(name, "position_embedding"))
             return {Fill::Normal, o.initializerRange * f};
         if (contains(name, "self_attn.out_proj")) return {Fill::Normal, std::pow(d, -0.5) * f};
@@ -46,7 +54,13 @@ Rule ruleFor(const std::string& name, const KosmosConfig& c, const InitOptions& 
         if (contains(name, "mlp.fc1")) return {Fill::Normal, std::pow(2.0 * d, -0.5) * f};
         if (contains(name, "mlp.fc2")) return {Fill::Normal, inProj};
     }
-    if (name == "image_to_text_projection.latent_query") return {Fill::Normal, o.balancedLatentQueries ? o.initStd : 1.0};
+    if (name == "image_to_text_projection.latent_query") return {Fill::Normal, 1.0};
+    if (o.balancedLatentQueries) {
+        const double width = c.text.embedDim;
+        if (name == "image_to_text_projection.dense.weight") return {Fill::Normal, 1.0};
+        if (contains(name, "image_to_text_projection.x_attn.q_proj") || contains(name, "image_to_text_projection.x_attn.k_proj"))
+            return {Fill::Normal, std::sqrt(kConnectorLogitStd / width)};
+    }
     return {Fill::Normal, o.initStd};   // text attention, FFN, embeddings, lm_head, dense, x_attn
 }
 

@@ -16,10 +16,13 @@ struct InitOptions {
     std::uint64_t seed = 0;
     // transformers draws latent_query from randn (std 1), but dense() sees L2-normalised features, so
     // dense(features) has entries of std ~init_std: the 64 queries are ~1/init_std = 50x larger than the
-    // image rows they attend over, and the image's part of the image embeddings starts near 1 %. A
-    // decoder trained from there learns to ignore the image. With this on, the latent queries are drawn
-    // with the std of dense(normalised features) (= init_std), so attention starts spread over image
-    // and queries alike (~257/321 of it on the image) and the embeddings change with the image.
+    // image rows they attend over, and the image's part of the image embeddings starts near 1 %; and the
+    // resampler's q/k weights of std init_std make its attention logits ~1e-4, so all 64 image embeddings
+    // start (and long stay) the same vector: no "where" reaches the decoder. With this on (training from
+    // scratch): dense() is drawn with std 1 so the image rows have the queries' unit scale (the image then
+    // gets its share of the keys, P / (P + 64)), the resampler's q/k weights give attention logits of
+    // std ~2 so each query starts reading its own mix of patches, and the vision position embeddings
+    // start about as large as a patch's content.
     bool balancedLatentQueries = true;
 };
 

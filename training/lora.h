@@ -11,19 +11,9 @@
 #include <vector>
 
 #include "model/engine/kosmos2_model.h"
+#include "training/lora_options.h"
 
 namespace kosmos::training {
-
-struct LoraOptions {
-    int rank = 8;
-    double alpha = 16.0;
-    double dropout = 0.05;
-    // Module names (last component) to adapt, e.g. {"q_proj", "v_proj"}; {"all-linear"} adapts every
-    // Linear (attention projections, MLPs, the image-to-text dense). lm_head is never adapted.
-    std::vector<std::string> targets = {"q_proj", "v_proj"};
-    bool includeVision = false;   // adapt the vision tower too
-    double scale() const { return alpha / rank; }
-};
 
 struct LoraModule {
     std::string name;   // module path, e.g. "text_model.model.layers.0.self_attn.q_proj"

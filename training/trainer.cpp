@@ -13,6 +13,7 @@
 #include <functional>
 #include <mutex>
 #include <new>
+#include <thread>
 
 #include "model/engine/engine.h"
 #include "model/engine/engine_impl.h"
@@ -21,6 +22,7 @@
 #include "model/error.h"
 #include "model/tokenizer.h"
 #include "training/adamw.h"
+#include "training/lora.h"
 #include "training/model_folder.h"
 #include "training/trainer_state.h"
 #include "training/training_data.h"
@@ -76,6 +78,7 @@ std::shared_ptr<const std::vector<GroundedRecord>> loadRecords(const TrainerOpti
                                                                std::string& source) {
     if (o.records) {
         source = "(records given)";
+        if (o.records->empty()) throw Error("no training record: the selection is empty");
         return o.records;
     }
     ReadReport report;
@@ -97,7 +100,11 @@ std::shared_ptr<const std::vector<GroundedRecord>> loadRecords(const TrainerOpti
     if (cb.onMessage)
         cb.onMessage("training data: " + std::to_string(report.kept) + " records kept, " + std::to_string(report.skipped) +
                      " skipped, " + std::to_string(report.droppedEntities) + " entities left out");
-    if (records.empty()) throw Error(source + ": no usable training record (" + std::to_string(report.skipped) + " skipped)");
+    if (records.empty() && report.records == 0)
+        throw Error(source + ": no usable training record (it holds none" + (o.store ? " matching the filters" : "") + ")");
+    if (records.empty())
+        throw Error(source + ": no usable training record (" + std::to_string(report.skipped) +
+                    " skipped, see the messages above)");
     return std::make_shared<const std::vector<GroundedRecord>>(std::move(records));
 }
 
@@ -256,6 +263,15 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         report.onMessage = cb.onMessage;
         evalRecords = readGritJsonl(o.evalDataPath, report);
     }
+    if (cancelled()) {
+        say("cancelled before the first step: nothing saved");
+        TrainerResult early;
+        early.steps = resumed ? resumed->step : 0;
+        early.outDir = o.outDir;
+        early.cancelled = true;
+        early.trainingRecords = records->size();
+        return early;
+    }
 
     CheckpointLoadOptions load;
     load.dtype = at::kFloat;
@@ -295,6 +311,7 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
     dataOptions.augment = o.augment;
     dataOptions.maxTokens = o.maxTokens;
     dataOptions.seed = o.seed;
+    dataOptions.imageCacheBytes = o.imageCacheMb << 20;
     TrainingData data(records, tokenizer, preprocess, dataOptions);
     const std::uint64_t samplesPerStep = static_cast<std::uint64_t>(o.batchSize) * o.gradientAccumulation;
     auto prefetcher = std::make_unique<BatchPrefetcher>(data, static_cast<std::uint64_t>(step) * samplesPerStep,
@@ -317,6 +334,12 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         say("evaluation at step " + std::to_string(step) + ": " + evalReportJson(report));
         return report;
     };
+    // The step of the checkpoint outDir holds (-1: none), for the messages of a failed or cancelled run.
+    std::int64_t savedStep = resumingFromOut ? resumed->step : -1;
+    const auto checkpointNote = [&]() -> std::string {
+        if (savedStep < 0) return "no checkpoint was written";
+        return "the checkpoint of step " + std::to_string(savedStep) + " in " + o.outDir + " is intact";
+    };
     const auto save = [&]() {
         // Everything goes to a temporary folder renamed over outDir at the end: a failure (disk full)
         // leaves the previous checkpoint as it was.
@@ -337,36 +360,60 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         state.optimizer = optimizer.state();
         writeTrainerState(staging.path(), state);
         staging.commit();
+        savedStep = step;
         say("checkpoint at step " + std::to_string(step) + " written to " + o.outDir);
         if (cb.onCheckpoint) cb.onCheckpoint(o.outDir, step);
     };
 
     // Out of memory (c10::Error from the allocators, std::bad_alloc) becomes one clear error; the
     // parameters are untouched unless the optimizer step itself ran out, and nothing is saved.
+    const auto outOfMemory = [&] {
+        return "out of memory at step " + std::to_string(step + 1) + " (batch " + std::to_string(o.batchSize) + " on " +
+               device.str() + "): lower --batch-size (raising --grad-accum keeps the effective batch) or use "
+               "--gradient-checkpointing; " + checkpointNote();
+    };
     const auto memoryGuard = [&](const std::function<void()>& work) {
         try {
             work();
         } catch (const c10::Error& e) {
             optimizer.zeroGrad();
             const std::string what = e.what_without_backtrace();
-            if (isOutOfMemory(what))
-                throw Error("out of memory at step " + std::to_string(step + 1) + " (micro-batches of " +
-                            std::to_string(o.batchSize) + " samples on " + device.str() +
-                            "): lower --batch-size and raise --grad-accum, or use --gradient-checkpointing; "
-                            "the last checkpoint in " + o.outDir + " is intact");
+            if (isOutOfMemory(what)) throw Error(outOfMemory());
             throw Error("step " + std::to_string(step + 1) + ": " + what.substr(0, what.find('\n')));
         } catch (const std::bad_alloc&) {
             optimizer.zeroGrad();
-            throw Error("out of memory at step " + std::to_string(step + 1) + " (micro-batches of " +
-                        std::to_string(o.batchSize) + " samples): lower --batch-size; the last checkpoint in " +
-                        o.outDir + " is intact");
+            throw Error(outOfMemory());
+        }
+    };
+    // A checkpoint is staged beside outDir, so running out of memory while writing it leaves the old one.
+    const auto saveGuarded = [&] {
+        try {
+            save();
+        } catch (const std::bad_alloc&) {
+            throw Error("out of memory while writing the checkpoint of step " + std::to_string(step) + "; " + checkpointNote());
+        } catch (const c10::Error& e) {
+            const std::string what = e.what_without_backtrace();
+            throw Error("writing the checkpoint of step " + std::to_string(step) + ": " + what.substr(0, what.find('\n')) +
+                        "; " + checkpointNote());
         }
     };
     const auto start = Clock::now();
+    Clock::duration pausedFor{};
+    const auto activeSeconds = [&] { return std::chrono::duration<double>(Clock::now() - start - pausedFor).count(); };
     std::uint64_t samplesSeen = 0;
     std::int64_t emptyMicroBatches = 0;
     const std::int64_t firstStep = step;
     while (step < o.steps && !cancelled()) {
+        if (cb.shouldPause && cb.shouldPause()) {
+            say("paused at step " + std::to_string(step));
+            if (cb.onPauseChanged) cb.onPauseChanged(true, step);
+            const auto pausedAt = Clock::now();
+            while (cb.shouldPause() && !cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            pausedFor += Clock::now() - pausedAt;
+            if (cb.onPauseChanged) cb.onPauseChanged(false, step);
+            if (!cancelled()) say("resumed at step " + std::to_string(step));
+            continue;
+        }
         double lossSum = 0;
         int microBatches = 0;
         bool abandoned = false;
@@ -424,7 +471,7 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         result.losses.push_back(loss);
         lossHistory.push_back(loss);
 
-        const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        const double elapsed = activeSeconds();
         TrainerProgress progress;
         progress.step = step;
         progress.totalSteps = o.steps;
@@ -435,8 +482,9 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         progress.etaSeconds = elapsed / static_cast<double>(step - firstStep) * static_cast<double>(o.steps - step);
         const bool periodic = o.saveEvery > 0 && step % o.saveEvery == 0 && step < o.steps;
         if (periodic) {
-            save();
+            saveGuarded();
             progress.evaluation = evaluateCheckpoint();
+            if (cancelled()) progress.evaluation.reset();   // cut short: not a score
         }
         if (cb.onProgress && (step % std::max<std::int64_t>(1, o.logEvery) == 0 || step == o.steps || progress.evaluation))
             cb.onProgress(progress);
@@ -449,12 +497,20 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         result.initialLoss = result.losses.front();
         result.finalLoss = result.losses.back();
     }
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    const double elapsed = activeSeconds();
     result.samplesPerSecond = elapsed > 0 ? samplesSeen / elapsed : 0;
     if (result.stepsThisRun > 0) {
-        save();
+        saveGuarded();
+        result.checkpointWritten = true;
+        if (result.cancelled)
+            say("cancelled at step " + std::to_string(step) + " of " + std::to_string(o.steps) +
+                ": the checkpoint of that step is in " + o.outDir);
         if (!result.cancelled) {
             result.evaluation = evaluateCheckpoint();
+            if (cancelled()) {
+                say("final evaluation cancelled: no score");
+                result.evaluation.reset();
+            }
             if (result.evaluation && cb.onProgress) {
                 TrainerProgress last;
                 last.step = step;
@@ -465,7 +521,8 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
             }
         }
     } else if (result.cancelled) {
-        say("cancelled before the first step: nothing new to save");
+        say("cancelled before the first step: nothing saved" +
+            (savedStep >= 0 ? " (" + o.outDir + " still holds step " + std::to_string(savedStep) + ")" : std::string()));
     }
     return result;
 }

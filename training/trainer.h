@@ -5,6 +5,9 @@
 //   TrainerOptions o; o.modelDir = ...; o.dataPath = "train.jsonl"; o.outDir = "out";
 //   TrainerResult r = Trainer(o).run({.onProgress = ...}, &cancelFlag);
 //
+// Cancel is honoured between micro-batches, pause between optimizer steps; a cancelled run saves its
+// last finished step (when this run finished one) and says so in TrainerResult::checkpointWritten.
+//
 // Checkpoints are Hugging Face model folders (loadable by transformers and by Engine::load), written to
 // a temporary folder and renamed over outDir, so a crash, a full disk or a cancel never leaves a broken
 // or half-written checkpoint behind. trainer_state.json / trainer_state.safetensors in the same folder
@@ -20,7 +23,7 @@
 #include "training/augment.h"
 #include "training/evaluation.h"
 #include "training/grounded_record.h"
-#include "training/lora.h"
+#include "training/lora_options.h"
 
 namespace kosmos::training {
 
@@ -58,6 +61,7 @@ struct TrainerOptions {
     std::size_t maxTokens = 512;          // longer sequences are skipped
     std::size_t limit = 0;                // use at most this many records (0: all)
     int dataWorkers = 1;                  // threads preparing batches ahead of the model
+    std::size_t imageCacheMb = 0;         // keep pictures resized to the model's input (see DataOptions)
 
     // Runtime.
     std::string device = "cpu";           // cpu | cuda | cuda:N | auto
@@ -91,6 +95,10 @@ struct TrainerCallbacks {
     std::function<void(const TrainerProgress&)> onProgress;
     std::function<void(const std::string&)> onMessage;          // skipped records, checkpoints, warnings
     std::function<void(const std::string& dir, std::int64_t step)> onCheckpoint;
+    // Polled between optimizer steps: while it returns true the run waits (holding its memory), polling
+    // it and the cancel flag every few milliseconds; onPauseChanged reports entering and leaving.
+    std::function<bool()> shouldPause;
+    std::function<void(bool paused, std::int64_t step)> onPauseChanged;
 };
 
 struct TrainerResult {
@@ -101,6 +109,7 @@ struct TrainerResult {
     std::vector<double> losses;           // every step of this run
     std::string outDir;
     bool cancelled = false;
+    bool checkpointWritten = false;       // this run wrote a checkpoint to outDir (a cancelled run: of its last step)
     std::size_t trainingRecords = 0;
     std::int64_t trainableParameters = 0;
     double samplesPerSecond = 0;

@@ -55,12 +55,34 @@ std::size_t TrainingData::recordAt(std::uint64_t position) const {
     return (*order)[position % n];
 }
 
+std::size_t TrainingData::cachedImages() const {
+    std::lock_guard<std::mutex> lock(mCacheMutex);
+    return mImageCache.size();
+}
+
+ImageU8 TrainingData::loadImage(std::size_t index, const std::string& path) const {
+    const bool cacheable = mOptions.imageCacheBytes > 0 && mOptions.augment.cropProbability <= 0 &&
+                           !mOptions.augment.horizontalFlip;
+    if (!cacheable) return loadImageFile(path);
+    {
+        std::lock_guard<std::mutex> lock(mCacheMutex);
+        const auto it = mImageCache.find(index);
+        if (it != mImageCache.end()) return *it->second;
+    }
+    auto resized = std::make_shared<const ImageU8>(resizeBicubic(toRgb(loadImageFile(path)), mPreprocess.size,
+                                                                 mPreprocess.size));
+    std::lock_guard<std::mutex> lock(mCacheMutex);
+    if (mCacheBytes + resized->pixels.size() <= mOptions.imageCacheBytes && mImageCache.emplace(index, resized).second)
+        mCacheBytes += resized->pixels.size();
+    return *resized;
+}
+
 PreparedSample TrainingData::prepare(std::uint64_t position) const {
     PreparedSample sample;
     sample.record = recordAt(position);
     GroundedRecord record = (*mRecords)[sample.record];
     try {
-        ImageU8 image = loadImageFile(record.imagePath);
+        ImageU8 image = loadImage(sample.record, record.imagePath);
         augmentSample(image, record, mOptions.augment, mixSeed(mOptions.seed, position, 1));
         const std::uint64_t draw = mixSeed(mOptions.seed, position, 2);
         const bool rec = !record.refExps.empty() && (record.nounChunks.empty() || unit(draw) < mOptions.refExpRatio);

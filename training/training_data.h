@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "model/image_processor.h"
@@ -29,6 +30,10 @@ struct DataOptions {
     AugmentOptions augment;
     std::size_t maxTokens = 512;
     std::uint64_t seed = 0;
+    // Keep decoded pictures already resized to the model's input, up to this many bytes, so later epochs
+    // skip decoding and resizing (the same pixels: a resize to the size an image already has is exact).
+    // Used only without crop and flip augmentation, which need the original picture.
+    std::size_t imageCacheBytes = 0;
 };
 
 struct PreparedSample {
@@ -52,14 +57,20 @@ public:
     // The sample at `position`; a failure (unreadable image, sequence too long) comes back in `problem`.
     PreparedSample prepare(std::uint64_t position) const;
     const PreprocessConfig& preprocess() const { return mPreprocess; }
+    std::size_t cachedImages() const;
 
 private:
+    ImageU8 loadImage(std::size_t index, const std::string& path) const;
+
     std::shared_ptr<const std::vector<GroundedRecord>> mRecords;
     const Tokenizer& mTokenizer;
     PreprocessConfig mPreprocess;
     DataOptions mOptions;
     mutable std::mutex mMutex;
     mutable std::map<std::uint64_t, std::shared_ptr<const std::vector<std::uint32_t>>> mOrders;   // by epoch
+    mutable std::mutex mCacheMutex;
+    mutable std::unordered_map<std::size_t, std::shared_ptr<const ImageU8>> mImageCache;   // by record
+    mutable std::size_t mCacheBytes = 0;
 };
 
 // Micro-batch k holds the samples at positions first + k * batchSize ... + batchSize - 1.

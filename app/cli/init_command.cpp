@@ -37,8 +37,9 @@ void addInitCommand(CLI::App& app) {
     cmd->add_option("--out", o->request.outDir, "New model folder")->required();
     cmd->add_option("--seed", o->request.init.seed, "Random seed")->capture_default_str();
     cmd->add_flag("--overwrite", o->request.overwrite, "Replace an existing model folder");
-    cmd->add_flag("--stock-latent-queries", o->stockLatentQueries,
-                  "Draw latent queries with std 1 as transformers does (the image is then ~1% of the image embeddings)");
+    cmd->add_flag("--stock-connector-init", o->stockLatentQueries,
+                  "Initialise the image connector as transformers does (the 64 image embeddings then start alike and "
+                  "~1% image; see training/init_weights.h)");
     cmd->add_flag("--json", o->json, "Print a JSON summary");
     cmd->callback([o] { runInit(*o); });
 }

@@ -131,6 +131,8 @@ void addTrainCommand(CLI::App& app) {
     cmd->add_option("--min-crop-scale", t.augment.minCropScale, "Smallest crop side / image side")->capture_default_str();
     cmd->add_flag("--flip", t.augment.horizontalFlip, "Random horizontal flips (contradicts left-to-right captions)");
     cmd->add_option("--max-tokens", t.maxTokens, "Skip longer sequences")->capture_default_str();
+    cmd->add_option("--cache-images", t.imageCacheMb,
+                    "Keep up to this many MB of pictures resized to the model's input (no crop/flip)");
     cmd->add_option("--limit", t.limit, "Use the first N records only");
     cmd->add_option("--workers", t.dataWorkers, "Threads preparing batches")->capture_default_str();
     cmd->add_flag("--gradient-checkpointing", t.gradientCheckpointing, "Recompute activations in backward (less memory)");

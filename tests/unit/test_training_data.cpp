@@ -296,6 +296,37 @@ private slots:
                                                      PreprocessConfig{}, options));
     }
 
+    // Pictures kept already resized give the same pixels as decoding and resizing again; the budget is kept
+    // and crops switch the cache off (they need the original picture).
+    void imageCacheKeepsPixelsWithinItsBudget() {
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString();
+        ReadReport report;
+        auto records = std::make_shared<const std::vector<GroundedRecord>>(
+            readGritJsonl(testing::writeShapesDataset(root, 6, 300), report));
+        const Tokenizer tokenizer = Tokenizer::load(testing::fixtureModel());
+        PreprocessConfig preprocess;
+        preprocess.size = 112;
+        DataOptions plain;
+        plain.seed = 3;
+        DataOptions cached = plain;
+        cached.imageCacheBytes = 4 * 112 * 112 * 3;   // room for four of the six pictures
+        TrainingData a(records, tokenizer, preprocess, plain), b(records, tokenizer, preprocess, cached);
+        for (std::uint64_t p = 0; p < 18; ++p) {   // three epochs: later ones read the cache
+            const PreparedSample x = a.prepare(p), y = b.prepare(p);
+            QVERIFY(y.problem.empty());
+            QCOMPARE(x.record, y.record);
+            QVERIFY(x.pixels == y.pixels);
+        }
+        QCOMPARE(a.cachedImages(), std::size_t(0));
+        QCOMPARE(b.cachedImages(), std::size_t(4));
+
+        cached.augment.cropProbability = 0.5;
+        TrainingData cropped(records, tokenizer, preprocess, cached);
+        for (std::uint64_t p = 0; p < 6; ++p) QVERIFY(cropped.prepare(p).problem.empty());
+        QCOMPARE(cropped.cachedImages(), std::size_t(0));
+    }
+
     void unreadableImageIsSkippedWithAMessage() {
         QTemporaryDir dir;
         const std::string root = dir.path().toStdString();

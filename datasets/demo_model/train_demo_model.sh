@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Trains the bundled demo model from scratch on generator A's synthetic shapes, measures it on held-out sets
+# of both generators, and installs the result into resources/demo-model/.
+#
+#   datasets/demo_model/train_demo_model.sh [WORK_DIR]
+#
+# Uses the `kosmos2` program of the release build (build/release/bin or $KOSMOS2). Every step is
+# deterministic for its seed; training is resumable: rerunning continues from WORK_DIR/model if it exists.
+# About two hours on 2 CPU cores (f32, 1 compute thread + 1 data thread).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+work="${1:-$root/build/demo-model-work}"
+kosmos2="${KOSMOS2:-}"
+if [[ -z "$kosmos2" ]]; then
+    for candidate in "$root/build/release/bin/kosmos2" "$root/build/bin/kosmos2"; do
+        [[ -x "$candidate" ]] && { kosmos2="$candidate"; break; }
+    done
+fi
+[[ -x "$kosmos2" ]] || { echo "kosmos2 not found: build it first or set KOSMOS2" >&2; exit 1; }
+
+# The recipe. Changing any of these changes the model; the values used are recorded in recipe.json.
+train_seed=1 train_count=40000 vocab_size=256
+init_seed=0
+steps=2200 batch=32 lr=1.5e-3 warmup=100 min_lr_ratio=0.05 weight_decay=0.05
+ref_exp_ratio=0.5 train_order_seed=1
+val_seed=7 val_count=300            # watched during training (checkpoint evaluations)
+heldout_a_seed=9 heldout_b_seed=5 heldout_count=400   # measured once at the end, never trained on
+
+mkdir -p "$work"
+cd "$work"
+
+if [[ ! -f train/annotations.jsonl ]]; then
+    "$kosmos2" synth --out train --count $train_count --seed $train_seed --threads "$(nproc)" \
+        --spm-out spm --vocab-size $vocab_size
+fi
+[[ -f val/annotations.jsonl ]] || "$kosmos2" synth --out val --count $val_count --seed $val_seed --threads "$(nproc)"
+[[ -f init/config.json ]] || "$kosmos2" init --config "$here/config.json" --tokenizer spm/sentencepiece.bpe.model \
+    --out init --seed $init_seed
+
+train_args=(--data train/annotations.jsonl --out model --mode full --train-vision
+    --steps $steps --batch-size $batch --lr $lr --warmup $warmup --min-lr-ratio $min_lr_ratio
+    --weight-decay $weight_decay --cache-images 2048
+    --ref-exp-ratio $ref_exp_ratio --seed $train_order_seed --threads 1 --blas-threads 1 --workers 1
+    --save-every 250 --eval-data val/annotations.jsonl --eval-limit 100 --log-every 10 --json)
+if [[ -f model/trainer_state.json ]]; then
+    "$kosmos2" train --resume model "${train_args[@]}" 2>&1 | tee -a train.log
+else
+    "$kosmos2" train --model init "${train_args[@]}" 2>&1 | tee train.log
+fi
+
+# Held-out sets: generator A with a seed never used above, and generator B (another renderer).
+[[ -f heldout-a/annotations.jsonl ]] || "$kosmos2" synth --out heldout-a --count $heldout_count --seed $heldout_a_seed \
+    --threads "$(nproc)"
+[[ -f heldout-b/annotations.jsonl ]] || python3 "$root/datasets/second_generator/make_shapes.py" --out heldout-b \
+    --count $heldout_count --seed $heldout_b_seed
+"$kosmos2" eval --model model --data heldout-a/annotations.jsonl --json --quiet > eval-heldout-a.json
+"$kosmos2" eval --model model --data heldout-b/annotations.jsonl --json --quiet > eval-heldout-b.json
+
+# Install: the checkpoint without its optimizer state, with the demo model's own generation settings
+# (greedy, no no_repeat_ngram_size: it would block the repeated `</object>, <phrase>` of long captions).
+out="$root/resources/demo-model"
+rm -rf "$out.new" && mkdir -p "$out.new"
+for f in config.json model.safetensors sentencepiece.bpe.model tokenizer_config.json special_tokens_map.json \
+         added_tokens.json preprocessor_config.json processor_config.json; do
+    [[ -f "model/$f" ]] && cp "model/$f" "$out.new/$f"
+done
+cat > "$out.new/generation_config.json" <<JSON
+{
+  "bos_token_id": 0,
+  "eos_token_id": 2,
+  "pad_token_id": 1,
+  "max_new_tokens": 96,
+  "num_beams": 1,
+  "do_sample": false,
+  "no_repeat_ngram_size": 0
+}
+JSON
+cp eval-heldout-a.json eval-heldout-b.json "$out.new/"
+grep -E '^\{' train.log | tail -n 1 > "$out.new/train_summary.json" || true
+grep -E '^step [0-9]+/' train.log | sed -E 's/^step ([0-9]+)\/[0-9]+ +loss ([0-9.]+).*/\1 \2/' > "$out.new/loss_curve.tsv" || true
+cat > "$out.new/recipe.json" <<JSON
+{
+  "script": "datasets/demo_model/train_demo_model.sh",
+  "config": "datasets/demo_model/config.json",
+  "train": {"generator": "kosmos2 synth", "seed": $train_seed, "count": $train_count, "vocab_size": $vocab_size},
+  "init_seed": $init_seed,
+  "optimizer": {"steps": $steps, "batch_size": $batch, "lr": $lr, "warmup": $warmup, "min_lr_ratio": $min_lr_ratio,
+                "weight_decay": $weight_decay, "ref_exp_ratio": $ref_exp_ratio, "order_seed": $train_order_seed},
+  "heldout": {"generator_a_seed": $heldout_a_seed, "generator_b_seed": $heldout_b_seed, "count": $heldout_count}
+}
+JSON
+rm -rf "$out" && mv "$out.new" "$out"
+echo "demo model installed in $out"
+cat "$out/eval-heldout-a.json" "$out/eval-heldout-b.json"
