@@ -12,12 +12,12 @@ namespace {
 
 struct Where {
     std::string clause;
-    std::vector<std::variant<std::string, std::int64_t>> values;
+    std::vector<std::variant<std::string, std::int64_t, double>> values;
 };
 
 Where buildWhere(const SampleFilter& filter) {
     Where where;
-    const auto add = [&](const char* fragment, std::variant<std::string, std::int64_t> value) {
+    const auto add = [&](const char* fragment, std::variant<std::string, std::int64_t, double> value) {
         where.clause += where.clause.empty() ? " WHERE " : " AND ";
         where.clause += fragment;
         where.values.push_back(std::move(value));
@@ -25,7 +25,11 @@ Where buildWhere(const SampleFilter& filter) {
     if (filter.split) add(schema::sql::kWhereSplit, std::string(toString(*filter.split)));
     if (filter.review) add(schema::sql::kWhereReview, std::string(toString(*filter.review)));
     if (filter.hasSource) add(schema::sql::kWhereSourceBit, sourceBit(*filter.hasSource));
-    if (!filter.captionContains.empty()) add(schema::sql::kWhereCaptionContains, filter.captionContains);
+    if (!filter.captionContains.empty()) {
+        add(filter.captionIgnoreCase ? schema::sql::kWhereCaptionContainsNoCase : schema::sql::kWhereCaptionContains,
+            filter.captionContains);
+    }
+    if (filter.modelConfidenceBelow) add(schema::sql::kWhereConfidenceBelow, *filter.modelConfidenceBelow);
     return where;
 }
 
@@ -42,23 +46,27 @@ const char* orderColumn(SampleSort sort) {
 
 void bindValues(Statement& statement, const Where& where, int& index) {
     for (const auto& value : where.values) {
-        if (std::holds_alternative<std::string>(value)) {
-            statement.bind(index++, std::get<std::string>(value));
-        } else {
-            statement.bind(index++, std::get<std::int64_t>(value));
-        }
+        std::visit([&](const auto& v) { statement.bind(index++, v); }, value);
     }
+}
+
+// "<column> [DESC] [NULLS LAST], s.id [DESC]": samples without a model confidence stay last either way.
+std::string orderBy(const PageRequest& request) {
+    std::string order = orderColumn(request.sort);
+    if (request.descending) order += " DESC";
+    if (request.sort == SampleSort::LowestModelConfidence) order += schema::sql::kNullsLast;
+    if (request.sort != SampleSort::Id) order += request.descending ? ", s.id DESC" : ", s.id";
+    return order;
 }
 
 } // namespace
 
 std::vector<SampleRow> querySamples(AnnotationStore& store, const PageRequest& request) {
     const Where where = buildWhere(request.filter);
-    std::string sql = std::string("SELECT ") + schema::sql::kRowColumns + schema::sql::kSampleFrom + where.clause +
-                      " ORDER BY " + orderColumn(request.sort);
-    if (request.descending) sql += " DESC";
-    if (request.sort != SampleSort::Id) sql += request.descending ? ", s.id DESC" : ", s.id";
-    sql += " LIMIT ? OFFSET ?";
+    const std::string order = orderBy(request);
+    const std::string sql = std::string("SELECT ") + schema::sql::kRowColumns + schema::sql::kPageIdsSelect +
+                            where.clause + " ORDER BY " + order + " LIMIT ? OFFSET ?" + schema::sql::kPageRowsJoin +
+                            " ORDER BY " + order;
     StatementLease query = store.db().cached(sql);
     int index = 1;
     bindValues(*query, where, index);
@@ -88,6 +96,20 @@ std::int64_t countSamples(AnnotationStore& store, const SampleFilter& filter) {
     int index = 1;
     bindValues(*query, where, index);
     return query->step() ? query->integer(0) : 0;
+}
+
+SampleFacets countFacets(AnnotationStore& store) {
+    SampleFacets facets;
+    StatementLease query = store.db().cached(schema::sql::kSampleFacets);
+    if (!query->step()) return facets;
+    facets.total = query->integer(0);
+    int column = 1;
+    for (Split split : {Split::Train, Split::Validation, Split::Test}) facets.bySplit[split] = query->integer(column++);
+    for (ReviewState state : {ReviewState::Unreviewed, ReviewState::Corrected, ReviewState::Accepted, ReviewState::Rejected})
+        facets.byReview[state] = query->integer(column++);
+    for (EntitySource source : {EntitySource::Imported, EntitySource::Model, EntitySource::Human})
+        facets.bySource[source] = query->integer(column++);
+    return facets;
 }
 
 } // namespace kosmos::store

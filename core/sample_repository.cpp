@@ -41,6 +41,18 @@ void notify(AnnotationStore& store, ChangeEvent::Kind kind, std::vector<std::int
     store.queueEvent(ChangeEvent{kind, std::move(ids), actor});
 }
 
+bool sameEntity(const EntityRecord& a, const EntityRecord& b) {
+    return a.kind == b.kind && a.spanStart == b.spanStart && a.spanEnd == b.spanEnd && a.phrase == b.phrase &&
+           a.boxes == b.boxes && a.confidence == b.confidence && a.source == b.source &&
+           a.modelCheckpoint == b.modelCheckpoint && a.modelPrompt == b.modelPrompt && a.author == b.author;
+}
+
+// Whether an edit leaves everything but the review state as stored (the fields an editor changes).
+bool sameExceptReview(const Sample& a, const Sample& b) {
+    return a.caption == b.caption && a.split == b.split && a.key == b.key &&
+           std::equal(a.entities.begin(), a.entities.end(), b.entities.begin(), b.entities.end(), sameEntity);
+}
+
 } // namespace
 
 std::optional<Sample> getSample(AnnotationStore& store, std::int64_t id) {
@@ -124,6 +136,48 @@ void putSample(AnnotationStore& store, Sample& sample, const std::string& actor)
     }
     transaction.commit();
     sample = std::move(written);
+}
+
+bool putSampleIfUnchanged(AnnotationStore& store, Sample& sample, const std::string& actor, Sample* current) {
+    if (sample.id == 0) {
+        putSample(store, sample, actor);
+        return true;
+    }
+    if (std::string problem = validateSample(sample); !problem.empty()) {
+        throw Error(store.path() + ": sample '" + sample.key + "': " + problem);
+    }
+    Transaction transaction(store);
+    Sample previous = requireSample(store, sample.id);
+    if (previous.revision != sample.revision) {
+        if (current) *current = std::move(previous);
+        return false;
+    }
+    if (!sameExceptReview(previous, sample)) {
+        putSample(store, sample, actor);
+    } else if (previous.review != sample.review) {
+        const std::int64_t at = nowMs();
+        StatementLease update = store.db().cached(schema::sql::kSetReview);
+        update->bind(1, sample.id).bind(2, toString(sample.review)).bind(3, at);
+        update->run();
+        const std::string detail =
+            nlohmann::json{{"from", toString(previous.review)}, {"to", toString(sample.review)}}.dump();
+        recordChange(store, at, actor, action::kReview, sample.id, previous.key, detail);
+        notify(store, ChangeEvent::Kind::ReviewChanged, {sample.id}, actor);
+        sample.revision = previous.revision + 1;
+        sample.updatedMs = at;
+    }
+    transaction.commit();
+    return true;
+}
+
+std::optional<std::int64_t> nextSampleWithReview(AnnotationStore& store, ReviewState state, std::int64_t afterId) {
+    StatementLease query = store.db().cached(schema::sql::kNextSampleWithReview);
+    for (const std::int64_t from : {afterId, std::int64_t(0)}) {
+        query->reset();
+        query->bind(1, toString(state)).bind(2, from);
+        if (query->step() && query->integer(0) != afterId) return query->integer(0);
+    }
+    return std::nullopt;
 }
 
 void deleteSample(AnnotationStore& store, std::int64_t id, const std::string& actor) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/grit_codec.h"
+#include "core/sample_repository.h"
 #include "core/sample_rows.h"
 #include "core/store_schema.h"
 #include "model/error.h"
@@ -60,6 +61,17 @@ std::string whereClause(const ExportFilter& filter, std::vector<std::string>& va
     if (filter.split) add(schema::sql::kWhereSplit, toString(*filter.split));
     if (filter.review) add(schema::sql::kWhereReview, toString(*filter.review));
     return clause;
+}
+
+struct ExportCancelled {};
+constexpr std::int64_t kProgressEvery = 256;
+
+// The browsing filter that selects the same samples as the export's split and review filter.
+SampleFilter sampleFilter(const ExportFilter& filter) {
+    SampleFilter out;
+    out.split = filter.split;
+    out.review = filter.review;
+    return out;
 }
 
 // Path of the sample's image relative to the output's folder (absolute when there is no relative one).
@@ -226,23 +238,46 @@ void forEachSample(AnnotationStore& store, const ExportFilter& filter, const std
 
 ExportSummary exportStore(AnnotationStore& store, ExportFormat format, const std::string& outPath,
                           const ExportFilter& filter) {
+    return exportStore(store, format, outPath, filter, ExportControl{});
+}
+
+ExportSummary exportStore(AnnotationStore& store, ExportFormat format, const std::string& outPath,
+                          const ExportFilter& filter, const ExportControl& control) {
     OutputFile out(outPath);
     const fs::path outDir = fs::absolute(outPath).lexically_normal().parent_path();
     Writer writer{format, out, outDir, filter, {}};
     ReadSnapshot snapshot(store);
-    if (format == ExportFormat::Grit) {
-        forEachSample(store, filter, [&](const Sample& s) { writer.grit(s); });
-    } else if (format == ExportFormat::Odvg) {
-        forEachSample(store, filter, [&](const Sample& s) { writer.odvg(s); });
-    } else {
-        out.write(std::string("{\"") + coco::kImages + "\":[\n");
-        forEachSample(store, filter, [&](const Sample& s) { writer.cocoImage(s); });
-        out.write(std::string("\n],\n\"") + coco::kAnnotations + "\":[\n");
-        writer.first = true;
-        forEachSample(store, filter, [&](const Sample& s) { writer.cocoAnnotations(s); });
-        const nlohmann::ordered_json categories = nlohmann::ordered_json::array(
-            {nlohmann::ordered_json{{coco::kId, 1}, {coco::kName, "object"}, {coco::kSupercategory, "object"}}});
-        out.write(std::string("\n],\n\"") + coco::kCategories + "\":" + categories.dump() + "}\n");
+    const std::int64_t passes = format == ExportFormat::Coco ? 2 : 1;
+    const std::int64_t total = control.onProgress ? passes * countSamples(store, sampleFilter(filter)) : 0;
+    std::int64_t visited = 0;
+    // Wraps a writer step with the progress report and the cancellation check.
+    const auto step = [&](const std::function<void(const Sample&)>& write) {
+        return [&, write](const Sample& sample) {
+            if (control.cancel && control.cancel->load()) throw ExportCancelled{};
+            write(sample);
+            ++visited;
+            if (control.onProgress && (visited % kProgressEvery == 0 || visited == total)) control.onProgress(visited, total);
+        };
+    };
+    try {
+        if (format == ExportFormat::Grit) {
+            forEachSample(store, filter, step([&](const Sample& s) { writer.grit(s); }));
+        } else if (format == ExportFormat::Odvg) {
+            forEachSample(store, filter, step([&](const Sample& s) { writer.odvg(s); }));
+        } else {
+            out.write(std::string("{\"") + coco::kImages + "\":[\n");
+            forEachSample(store, filter, step([&](const Sample& s) { writer.cocoImage(s); }));
+            out.write(std::string("\n],\n\"") + coco::kAnnotations + "\":[\n");
+            writer.first = true;
+            forEachSample(store, filter, step([&](const Sample& s) { writer.cocoAnnotations(s); }));
+            const nlohmann::ordered_json categories = nlohmann::ordered_json::array(
+                {nlohmann::ordered_json{{coco::kId, 1}, {coco::kName, "object"}, {coco::kSupercategory, "object"}}});
+            out.write(std::string("\n],\n\"") + coco::kCategories + "\":" + categories.dump() + "}\n");
+        }
+    } catch (const ExportCancelled&) {
+        ExportSummary cancelled;
+        cancelled.cancelled = true;
+        return cancelled;   // ~OutputFile removes the partial file
     }
     out.finish();
     return writer.summary;

@@ -148,6 +148,8 @@ inline constexpr const char* kSelectChangesSince =
     "SELECT id, at_ms, actor, action, sample_id, sample_key, detail FROM changes "
     "WHERE id > ?1 ORDER BY id LIMIT ?2";
 inline constexpr const char* kLastChangeId = "SELECT coalesce(max(id), 0) FROM changes";
+inline constexpr const char* kNextSampleWithReview =
+    "SELECT id FROM samples WHERE review_state = ?1 AND id > ?2 ORDER BY id LIMIT 1";
 
 // Paged browsing: a WHERE clause is assembled from these fragments (sample_repository.cpp).
 inline constexpr const char* kRowColumns =
@@ -157,9 +159,29 @@ inline constexpr const char* kWhereSplit = "s.split = ?";
 inline constexpr const char* kWhereReview = "s.review_state = ?";
 inline constexpr const char* kWhereSourceBit = "(s.entity_sources & ?) != 0";
 inline constexpr const char* kWhereCaptionContains = "instr(s.caption, ?) > 0";
+inline constexpr const char* kWhereCaptionContainsNoCase = "instr(lower(s.caption), lower(?)) > 0";
+inline constexpr const char* kWhereConfidenceBelow = "s.min_model_confidence < ?";
+// Counts per split, review state and source bit (1 imported, 2 model, 4 human) in one pass.
+inline constexpr const char* kSampleFacets =
+    "SELECT count(*), "
+    "coalesce(sum(s.split = 'train'), 0), coalesce(sum(s.split = 'validation'), 0), "
+    "coalesce(sum(s.split = 'test'), 0), "
+    "coalesce(sum(s.review_state = 'unreviewed'), 0), coalesce(sum(s.review_state = 'corrected'), 0), "
+    "coalesce(sum(s.review_state = 'accepted'), 0), coalesce(sum(s.review_state = 'rejected'), 0), "
+    "coalesce(sum((s.entity_sources & 1) != 0), 0), coalesce(sum((s.entity_sources & 2) != 0), 0), "
+    "coalesce(sum((s.entity_sources & 4) != 0), 0) FROM samples s";
 inline constexpr const char* kOrderById = "s.id";
 inline constexpr const char* kOrderByKey = "s.key";
-inline constexpr const char* kOrderByConfidence = "s.min_model_confidence IS NULL, s.min_model_confidence";
+// With kNullsLast after the direction: samples without a model confidence last, an order the
+// samples_by_confidence index serves (an "IS NULL" term first would sort every row).
+inline constexpr const char* kOrderByConfidence = "s.min_model_confidence";
+inline constexpr const char* kNullsLast = " NULLS LAST";
+// A page is found on ids alone (the skipped rows are neither joined nor carried through the sort),
+// then its rows are read: "SELECT <kRowColumns> FROM (SELECT s.id AS page_id FROM samples s <where>
+// ORDER BY <order> LIMIT ? OFFSET ?) <kPageRowsJoin> ORDER BY <order>".
+inline constexpr const char* kPageIdsSelect = " FROM (SELECT s.id AS page_id FROM samples s";
+inline constexpr const char* kPageRowsJoin =
+    ") page JOIN samples s ON s.id = page.page_id LEFT JOIN images i ON i.id = s.image_id";
 inline constexpr const char* kOrderByUpdated = "s.updated_ms";
 inline constexpr const char* kOrderByEntityCount = "s.entity_count";
 

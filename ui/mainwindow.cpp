@@ -25,6 +25,8 @@
 #include "ui/apppaths.h"
 #include "ui/canvas/createboxtool.h"
 #include "ui/canvas/imagecanvas.h"
+#include "ui/dataset/folderrunsink.h"
+#include "ui/dataset/storecontroller.h"
 #include "ui/document/resultdocument.h"
 #include "ui/document/resultjson.h"
 #include "ui/imagefiles.h"
@@ -35,9 +37,13 @@
 #include "ui/panels/resultspanel.h"
 #include "ui/panels/thumbnailstrip.h"
 #include "ui/recentmenu.h"
+#include "ui/review/annotationsession.h"
 #include "ui/settingskeys.h"
 #include "ui/shortcutsdialog.h"
 #include "ui/textformat.h"
+#include "core/store.h"
+#include "ui/training/trainingpanel.h"
+#include "ui/training/trainingsettingswidget.h"
 #include "ui/workbenchactions.h"
 
 namespace kosmos::ui {
@@ -78,7 +84,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
 
     const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
     resize(QSize(1280, 800).boundedTo(screen.size()));
-    resizeDocks({findChild<QDockWidget*>(QStringLiteral("promptDock"))}, {380}, Qt::Horizontal);
+    resizeDocks({findChild<QDockWidget*>(QStringLiteral("promptDock")), mBrowserDock}, {380, 280}, Qt::Horizontal);
 
     if (mOptions.restoreSession) restoreSession();
     else showNoModelHint();
@@ -112,20 +118,35 @@ void MainWindow::buildDocks() {
     makeDock(tr("Result"), QStringLiteral("resultDock"), mResultsPanel, Qt::RightDockWidgetArea);
     mFolderDock = makeDock(tr("Folder"), QStringLiteral("folderDock"), mThumbnails, Qt::BottomDockWidgetArea);
     mFolderDock->hide();
+    mTrainingPanel = new TrainingPanel(this);
+    mTrainingDock = makeDock(tr("Training"), QStringLiteral("trainingDock"), mTrainingPanel, Qt::BottomDockWidgetArea);
+    mTrainingDock->hide();
+    buildStoreDock();
+    buildEditing();
+}
+
+void MainWindow::showTrainingPanel() {
+    mTrainingDock->show();
+    mTrainingDock->raise();
 }
 
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(mActions->openImage);
     file->addAction(mActions->openFolder);
+    file->addAction(mStores->openSampleImagesAction);
     mRecentImages = new RecentMenu(tr("Open &Recent"), keys::kRecentImages, this);
+    mRecentImages->setObjectName(QStringLiteral("recentImages"));
     file->addMenu(mRecentImages);
     file->addAction(mActions->paste);
     file->addSeparator();
     file->addAction(mActions->exportImage);
     file->addAction(mActions->exportJson);
+    addStoreMenuEntries(file);
     file->addSeparator();
     file->addAction(mActions->quit);
+
+    addEditMenu();
 
     QMenu* model = menuBar()->addMenu(tr("&Model"));
     model->addAction(mActions->openModel);
@@ -152,6 +173,14 @@ void MainWindow::buildMenus() {
     run->addAction(mActions->run);
     run->addAction(mActions->cancel);
     run->addAction(mActions->runFolder);
+
+    QMenu* training = menuBar()->addMenu(tr("&Training"));
+    training->addAction(tr("Training &Panel"), this, &MainWindow::showTrainingPanel)->setObjectName(QStringLiteral("showTraining"));
+    training->addSeparator();
+    training->addActions({mTrainingPanel->startAction(), mTrainingPanel->pauseAction(), mTrainingPanel->resumeAction(),
+                          mTrainingPanel->cancelAction()});
+    training->addSeparator();
+    training->addAction(mTrainingPanel->useCheckpointAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(mActions->shortcuts);
@@ -292,12 +321,24 @@ void MainWindow::connectSignals() {
     connect(mRunner, &GenerationRunner::finished, this, &MainWindow::onRunFinished);
 
     connect(mDocument, &ResultDocument::resultChanged, this, &MainWindow::updateActions);
+    connectStore();
+    connectEditing();
+
+    connect(mTrainingPanel, &TrainingPanel::useCheckpointRequested, this, &MainWindow::loadModel);
+    connect(mTrainingPanel, &TrainingPanel::failed, this, &MainWindow::reportError);
+    connect(mModels, &ModelController::loaded, this, [this](const QString& folder) {
+        if (mTrainingPanel->settings()->baseModel().isEmpty()) mTrainingPanel->settings()->setBaseModel(folder);
+    });
+    connect(this, &MainWindow::storeChanged, this, [this] {
+        if (const auto open = store()) mTrainingPanel->settings()->setCurrentStore(QString::fromStdString(open->path()));
+    });
 }
 
 // ---------------------------------------------------------------------------------------------- session
 
 void MainWindow::restoreSession() {
     QSettings settings;
+    restoreStore(settings.allKeys().isEmpty());
     restoreGeometry(settings.value(keys::kWindowGeometry).toByteArray());
     restoreState(settings.value(keys::kWindowState).toByteArray());
     mFolderDock->hide();   // shown again when a folder is open
@@ -350,6 +391,11 @@ void MainWindow::saveSession() const {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!mTrainingPanel->stopForClose()) {   // asks, then cancels and waits
+        event->ignore();
+        return;
+    }
+    closeSample();
     if (mRunner->isRunning()) mRunner->cancel();   // the runner's destructor waits for the current token
     if (mOptions.restoreSession) saveSession();
     event->accept();
@@ -384,6 +430,7 @@ void MainWindow::updateActions() {
     const bool browsing = mThumbnails->paths().size() > 1;
     mActions->previousImage->setEnabled(browsing);
     mActions->nextImage->setEnabled(browsing);
+    updateStoreActions();
 }
 
 void MainWindow::updateImageStatus() {
@@ -473,6 +520,7 @@ bool MainWindow::pasteFromClipboard() {
 }
 
 void MainWindow::setCurrentImage(const QImage& image, const QString& path, const QString& title) {
+    closeSample();
     ++mImageSerial;
     mDocument->setRunning(false);
     mDocument->setImage(image, path, title);
@@ -572,6 +620,7 @@ void MainWindow::onModelFailed(const QString& folder, const QString& error) {
 
 bool MainWindow::runPrompt() {
     if (mRunner->isRunning()) return false;
+    if (mEditing->isOpen()) return mEditing->runModel();   // suggestions for the sample being edited
     if (!mDocument->hasImage()) {
         showStatus(tr("Open an image first."));
         return false;
@@ -619,11 +668,9 @@ bool MainWindow::runOnFolder() {
     QList<GenerationJob> jobs;
     const kosmos::GenerationParams params = mPromptPanel->settings()->params();
     for (const QString& path : paths) jobs.append(GenerationJob{path, {}, prompt, params});
-    // Results are stored beside each image; a later version stores them in the annotation database.
-    const GenerationRunner::ResultSink sink = [](const GenerationOutcome& outcome) {
-        return writeJsonFile(sidecarJsonPath(outcome.imagePath),
-                             resultToJson(outcome.result, outcome.imagePath, outcome.prompt, outcome.imageSize));
-    };
+    // Each result becomes a model annotation in the open store (and a JSON file beside the image).
+    mBatchStoreFile = mStores->storeFile();
+    const GenerationRunner::ResultSink sink = folderRunSink(mBatchStoreFile, QFileInfo(mModels->folder()).fileName());
     mBatchRun = true;
     mBatchDone = 0;
     mBatchErrors.clear();
@@ -702,8 +749,7 @@ void MainWindow::onRunFinished(bool cancelled, int failures) {
     mRunImageSerial = -1;
     if (mBatchRun) {
         const QString done = countOf(mBatchDone, tr("image"), tr("images"));
-        const QString summary = cancelled ? tr("Cancelled after %1.").arg(done)
-                                          : tr("Ran on %1; results saved beside the images as *.kosmos2.json.").arg(done);
+        const QString summary = cancelled ? tr("Cancelled after %1.").arg(done) : folderRunSummary(mBatchDone);
         showStatus(summary + (failures ? tr(" %1 failed.").arg(failures) : QString()), 0);
         if (!mBatchErrors.isEmpty()) {
             QStringList shownErrors = mBatchErrors.mid(0, 10);

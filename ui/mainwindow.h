@@ -9,16 +9,24 @@
 #include <QTimer>
 
 #include <functional>
+#include <memory>
 
 #include "ui/inference/generationrunner.h"
 
 class QDockWidget;
 class QLabel;
+class QMenu;
 class QProgressBar;
+
+namespace kosmos::store {
+class AnnotationStore;
+}
 
 namespace kosmos::ui {
 
+class AnnotationSession;
 class CreateBoxTool;
+class DatasetBrowser;
 class ImageCanvas;
 class ModelController;
 class ModelPanel;
@@ -26,7 +34,9 @@ class PromptPanel;
 class RecentMenu;
 class ResultDocument;
 class ResultsPanel;
+class StoreController;
 class ThumbnailStrip;
+class TrainingPanel;
 class WorkbenchActions;
 
 struct MainWindowOptions {
@@ -67,11 +77,34 @@ public:
     ThumbnailStrip* thumbnails() const { return mThumbnails; }
     WorkbenchActions* workbenchActions() const { return mActions; }
 
+    // The annotation store (null until one is open; a normal start opens the last one or the default
+    // one). The dataset browser lists it; folder runs and "Save Result to Store" write model
+    // annotations into it.
+    std::shared_ptr<kosmos::store::AnnotationStore> store() const;
+    void setStore(std::shared_ptr<kosmos::store::AnnotationStore> store);
+    bool openStore(const QString& path);
+    // Stores the shown result as a model annotation of its image; returns the sample id, 0 on failure.
+    qint64 saveResultToStore();
+    StoreController* stores() const { return mStores; }
+    DatasetBrowser* browser() const { return mBrowser; }
+    TrainingPanel* trainingPanel() const { return mTrainingPanel; }
+    void showTrainingPanel();
+
+    // Opens sample `sampleId` of the store for editing (mainwindowediting.cpp): its image on the canvas
+    // (a grey stand-in when the file is missing), its caption and entities editable, every change saved
+    // to the store as it is made. The sample open before is saved first; opening the open sample again
+    // does nothing. False (with the reason reported) when there is no store, no such sample, or the
+    // previous sample's edits could not be saved.
+    bool openSample(qint64 sampleId);
+    AnnotationSession* annotationSession() const { return mEditing; }
+
 signals:
     void imageOpened(const QString& path);
     void modelReady(bool loaded);
     // After a run's results are shown (single image or batch).
     void runFinished(bool cancelled);
+    void storeChanged();
+    void sampleOpened(qint64 sampleId);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -90,6 +123,18 @@ private:
     void updateImageStatus();
     void setCurrentImage(const QImage& image, const QString& path, const QString& title);
     void showStoredResult();
+    // The store part (mainwindowstore.cpp): browser dock, File menu entries, signals, session.
+    void buildStoreDock();
+    void addStoreMenuEntries(QMenu* file);
+    void connectStore();
+    void restoreStore(bool firstStart);
+    void updateStoreActions();
+    QString folderRunSummary(int imagesDone) const;
+    // The editing part (mainwindowediting.cpp): session and docks, signals, saving on close.
+    void buildEditing();
+    void addEditMenu();
+    void connectEditing();
+    void closeSample();
 
     void chooseImage();
     void chooseFolder();
@@ -123,6 +168,12 @@ private:
     ModelPanel* mModelPanel = nullptr;
     ThumbnailStrip* mThumbnails = nullptr;
     QDockWidget* mFolderDock = nullptr;
+    StoreController* mStores = nullptr;
+    DatasetBrowser* mBrowser = nullptr;
+    QDockWidget* mBrowserDock = nullptr;
+    TrainingPanel* mTrainingPanel = nullptr;
+    QDockWidget* mTrainingDock = nullptr;
+    AnnotationSession* mEditing = nullptr;
     RecentMenu* mRecentImages = nullptr;
     RecentMenu* mRecentModels = nullptr;
     QLabel* mModelStatus = nullptr;
@@ -137,6 +188,7 @@ private:
     bool mBatchRun = false;
     int mBatchDone = 0;
     QStringList mBatchErrors;
+    QString mBatchStoreFile;   // the store a folder run writes into ("" = JSON files only)
     QHash<QString, StoredResult> mResults;   // by image path, this session's results
     QElapsedTimer mLoadTimer;
     // Fast models produce hundreds of tokens a second: the streaming caption is redrawn at most every

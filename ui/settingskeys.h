@@ -14,6 +14,10 @@ inline constexpr QLatin1String kRecentImages{"recent/images"};
 inline constexpr QLatin1String kRecentModels{"recent/models"};
 inline constexpr QLatin1String kLastImageDir{"paths/lastImageDir"};
 inline constexpr QLatin1String kLastExportDir{"paths/lastExportDir"};
+inline constexpr QLatin1String kLastDatasetDir{"paths/lastDatasetDir"};
+
+inline constexpr QLatin1String kStorePath{"store/path"};
+inline constexpr QLatin1String kRecentStores{"recent/stores"};
 
 inline constexpr QLatin1String kModelFolder{"model/folder"};
 inline constexpr QLatin1String kModelDevice{"model/device"};

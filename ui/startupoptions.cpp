@@ -40,7 +40,12 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
         QStringLiteral("file"));
     const QCommandLineOption noSession(QStringLiteral("no-session"),
                                        QCoreApplication::translate("main", "Do not restore or save settings."));
-    parser.addOptions({model, prompt, phrase, run, constrained, maxTokens, select, screenshot, noSession});
+    const QCommandLineOption training(QStringLiteral("training"),
+                                      QCoreApplication::translate("main", "Open the training panel."));
+    const QCommandLineOption store(QStringLiteral("store"),
+                                   QCoreApplication::translate("main", "Annotation store to open (created when missing)."),
+                                   QStringLiteral("file"));
+    parser.addOptions({model, prompt, phrase, run, constrained, maxTokens, select, screenshot, noSession, training, store});
     parser.process(app);
 
     StartupOptions options;
@@ -52,6 +57,8 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
     options.constrained = parser.isSet(constrained);
     options.screenshot = parser.value(screenshot);
     options.noSession = parser.isSet(noSession) || !options.screenshot.isEmpty();
+    options.showTraining = parser.isSet(training);
+    options.store = parser.value(store);
     bool ok = true;
     if (parser.isSet(maxTokens)) {
         options.maxNewTokens = parser.value(maxTokens).toInt(&ok);

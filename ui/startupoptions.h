@@ -19,6 +19,8 @@ struct StartupOptions {
     int selectEntity = -1;      // select this entity row after the run (shows its heat map)
     QString screenshot;         // save the window here once everything above is done, then quit
     bool noSession = false;     // neither restore nor save settings
+    bool showTraining = false;  // open the training panel
+    QString store;              // annotation store to open (created when missing)
 };
 
 // Parses QCoreApplication::arguments(); prints help / version / errors and exits like any Qt tool.

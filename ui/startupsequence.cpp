@@ -29,6 +29,8 @@ void StartupSequence::begin() {
         QTimer::singleShot(kScreenshotTimeoutMs, this, &StartupSequence::finish);
         mWindow->resize(kScreenshotSize);   // whatever the (virtual) screen is
     }
+    if (mOptions.showTraining) mWindow->showTrainingPanel();
+    if (!mOptions.store.isEmpty()) mWindow->openStore(mOptions.store);
     if (!mOptions.paths.isEmpty()) mWindow->openPath(mOptions.paths.first());
     PromptPanel* prompt = mWindow->promptPanel();
     if (!mOptions.phrase.isEmpty()) {

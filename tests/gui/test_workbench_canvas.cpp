@@ -311,7 +311,7 @@ private slots:
         QVERIFY(second.resultsPanel()->hideLowConfidenceBox()->isChecked());
         QCOMPARE(second.resultsPanel()->thresholdSlider()->value(), 35);
         QVERIFY(second.workbenchActions()->showHeatmap->isChecked());
-        RecentMenu* recent = second.findChild<RecentMenu*>();
+        RecentMenu* recent = second.findChild<RecentMenu*>(QStringLiteral("recentImages"));
         QVERIFY(recent);
         QVERIFY(recent->paths().contains(image));
         QCOMPARE(QSettings().organizationName(), QCoreApplication::organizationName());

@@ -6,6 +6,8 @@
 #include <QPen>
 
 #include "ui/canvas/imagecanvas.h"
+#include "ui/document/annotationdocument.h"
+#include "ui/document/commands/addboxcommand.h"
 #include "ui/document/resultdocument.h"
 
 namespace kosmos::ui {
@@ -44,8 +46,23 @@ bool CreateBoxTool::mouseRelease(ImageCanvas* canvas, QMouseEvent* event, const 
     const QRectF rect = QRectF(mStart, canvas->clampToImage(scenePos)).normalized();
     removePreview();
     // A click without a drag is not a region.
-    if (rect.width() >= 2 && rect.height() >= 2) canvas->document()->setQueryBox(canvas->toNormalized(rect));
+    if (rect.width() < 2 || rect.height() < 2) return true;
+    if (canvas->editingAnnotation())
+        addBox(canvas, rect, event->modifiers());
+    else
+        canvas->document()->setQueryBox(canvas->toNormalized(rect));
     return true;
+}
+
+void CreateBoxTool::addBox(ImageCanvas* canvas, const QRectF& rect, Qt::KeyboardModifiers modifiers) {
+    AnnotationDocument* annotation = canvas->editingAnnotation();
+    quint64 toEntity = 0;
+    if (modifiers & Qt::ShiftModifier) {
+        const QList<BoxRef> selected = canvas->selectedBoxes();
+        if (!selected.isEmpty()) toEntity = selected.front().uid;
+    }
+    const auto [start, end] = annotation->captionSelection();
+    annotation->undoStack()->push(new AddBoxCommand(annotation, canvas->boxOf(rect), start, end, toEntity));
 }
 
 } // namespace kosmos::ui

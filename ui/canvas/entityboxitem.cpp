@@ -34,6 +34,12 @@ void EntityBoxItem::setEmphasis(Emphasis emphasis) {
     update();
 }
 
+void EntityBoxItem::setSuggestion(bool suggestion) {
+    if (suggestion == mSuggestion) return;
+    mSuggestion = suggestion;
+    update();
+}
+
 QRectF EntityBoxItem::boundingRect() const { return mRect; }
 
 QPainterPath EntityBoxItem::shape() const {
@@ -74,7 +80,7 @@ void EntityBoxItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* opt
     painter->setPen(halo);
     painter->setBrush(Qt::NoBrush);
     painter->drawRect(mRect);
-    QPen pen(stroke, width);
+    QPen pen(stroke, width, mSuggestion ? Qt::DashLine : Qt::SolidLine);
     pen.setCosmetic(true);
     pen.setJoinStyle(Qt::MiterJoin);
     painter->setPen(pen);

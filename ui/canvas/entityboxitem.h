@@ -22,6 +22,13 @@ public:
     QString label() const;
     BoxLabelItem* labelItem() const { return mLabel; }
 
+    // Which box of its entity this is.
+    void setBoxIndex(int box) { mBoxIndex = box; }
+    int boxIndex() const { return mBoxIndex; }
+    // A model suggestion not accepted yet: drawn dashed.
+    void setSuggestion(bool suggestion);
+    bool isSuggestion() const { return mSuggestion; }
+
     void setEmphasis(Emphasis emphasis);
     Emphasis emphasis() const { return mEmphasis; }
 
@@ -35,6 +42,8 @@ private:
     int mSourceRow;
     int mEntity;
     Emphasis mEmphasis = Emphasis::Normal;
+    int mBoxIndex = 0;
+    bool mSuggestion = false;
     BoxLabelItem* mLabel;
 };
 

@@ -5,6 +5,7 @@
 #include <QGraphicsRectItem>
 #include <QGraphicsScene>
 #include <QItemSelectionModel>
+#include <QKeyEvent>
 #include <QMimeData>
 #include <QPainter>
 #include <QScrollBar>
@@ -13,10 +14,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ui/canvas/boxhandles.h"
 #include "ui/canvas/boxlabelitem.h"
 #include "ui/canvas/entityboxitem.h"
 #include "ui/canvas/heatmapimage.h"
 #include "ui/canvas/selecttool.h"
+#include "ui/document/annotationdocument.h"
+#include "ui/document/commands/changeboxescommand.h"
+#include "ui/document/commands/removeboxescommand.h"
 #include "ui/document/entityfiltermodel.h"
 #include "ui/document/entitylistmodel.h"
 #include "ui/document/resultdocument.h"
@@ -163,8 +168,10 @@ void ImageCanvas::rebuildBoxes() {
         const int sourceRow = visible->mapToSource(index).row();
         const QRectF box = fromNormalized(index.data(EntityListModel::NormalizedBoxRole).toRectF());
         auto* item = new EntityBoxItem(box, index.data(EntityListModel::ColorRole).value<QColor>(),
-                                       index.data(EntityListModel::PhraseRole).toString(), sourceRow,
+                                       index.data(EntityListModel::LabelRole).toString(), sourceRow,
                                        index.data(EntityListModel::EntityIndexRole).toInt());
+        item->setBoxIndex(index.data(EntityListModel::BoxIndexRole).toInt());
+        item->setSuggestion(index.data(EntityListModel::SuggestionRole).toBool());
         item->setZValue(2);
         scene()->addItem(item);
         mBoxItems.append(item);
@@ -189,6 +196,7 @@ void ImageCanvas::updateEmphasis() {
                         : emphasis == EntityBoxItem::Emphasis::Selected ? 3
                                                                         : 2);
     }
+    viewport()->update();   // the resize handles follow the selection
 }
 
 void ImageCanvas::updateHeatmap() {
@@ -375,7 +383,10 @@ void ImageCanvas::dropEvent(QDropEvent* event) {
 
 void ImageCanvas::drawForeground(QPainter* painter, const QRectF& rect) {
     QGraphicsView::drawForeground(painter, rect);
-    if (mDocument->hasImage()) return;
+    if (mDocument->hasImage()) {
+        drawHandles(painter);
+        return;
+    }
     painter->save();
     painter->resetTransform();
     painter->setPen(QColor(200, 200, 200));
@@ -384,6 +395,136 @@ void ImageCanvas::drawForeground(QPainter* painter, const QRectF& rect) {
     painter->setFont(font);
     painter->drawText(viewport()->rect(), Qt::AlignCenter,
                       tr("Open an image (Ctrl+O), paste one (Ctrl+V)\nor drop an image or a folder here"));
+    painter->restore();
+}
+
+// ---------------------------------------------------------------------------------------------- editing
+
+void ImageCanvas::setAnnotation(AnnotationDocument* annotation) { mAnnotation = annotation; }
+
+AnnotationDocument* ImageCanvas::editingAnnotation() const {
+    return mAnnotation && mAnnotation->isOpen() && mDocument->isAnnotation() ? mAnnotation : nullptr;
+}
+
+BoxRef ImageCanvas::boxRef(const EntityBoxItem* item) const {
+    if (!item || !mAnnotation) return {};
+    return {mAnnotation->uidAtResultIndex(item->entity()), item->boxIndex()};
+}
+
+QList<BoxRef> ImageCanvas::selectedBoxes(bool includeSuggestions) const {
+    QList<BoxRef> refs;
+    if (!editingAnnotation()) return refs;
+    const QList<int> rows = mDocument->selectedSourceRows();
+    const EntityListModel* entities = mDocument->entities();
+    for (int row : rows) {
+        const QModelIndex index = entities->index(row, 0);
+        const quint64 uid = mAnnotation->uidAtResultIndex(index.data(EntityListModel::EntityIndexRole).toInt());
+        if (uid == 0 || (!includeSuggestions && mAnnotation->isSuggestion(uid))) continue;
+        refs.append({uid, index.data(EntityListModel::BoxIndexRole).toInt()});
+    }
+    return refs;
+}
+
+QRectF ImageCanvas::sceneRectOf(const kosmos::Box& box) const {
+    return fromNormalized(QRectF(QPointF(box[0], box[1]), QPointF(box[2], box[3])));
+}
+
+kosmos::Box ImageCanvas::boxOf(const QRectF& sceneRect) const {
+    const QRectF n = toNormalized(sceneRect.normalized());
+    const auto unit = [](double v) { return std::isfinite(v) ? std::clamp(v, 0.0, 1.0) : 0.0; };
+    return {unit(n.left()), unit(n.top()), unit(n.right()), unit(n.bottom())};
+}
+
+bool ImageCanvas::nudgeSelection(int dx, int dy, bool resize) {
+    AnnotationDocument* annotation = editingAnnotation();
+    const QList<BoxRef> refs = selectedBoxes();
+    if (!annotation || refs.isEmpty()) return false;
+    QList<QRectF> rects;
+    for (const BoxRef& ref : refs) rects.append(sceneRectOf(annotation->box(ref).value_or(kosmos::Box{})));
+    const QRectF bounds = imageRect();
+    const QPointF delta = resize ? QPointF(dx, dy) : clampedDelta(rects, QPointF(dx, dy), bounds);
+    std::vector<std::pair<BoxRef, kosmos::Box>> changed;
+    for (int i = 0; i < refs.size(); ++i) {
+        const QRectF moved = resize ? resizedRect(rects[i], BoxHandle::BottomRight, delta, bounds, 1.0)
+                                    : rects[i].translated(delta);
+        changed.emplace_back(refs[i], boxOf(moved));
+    }
+    annotation->undoStack()->push(new ChangeBoxesCommand(annotation, changed, ChangeBoxesCommand::Kind::Nudge));
+    return true;
+}
+
+bool ImageCanvas::deleteSelection() {
+    AnnotationDocument* annotation = editingAnnotation();
+    const QList<BoxRef> refs = selectedBoxes();
+    if (!annotation || refs.isEmpty()) return false;
+    auto* command = new RemoveBoxesCommand(annotation, refs);
+    if (!command->isEffective()) {
+        delete command;
+        return false;
+    }
+    annotation->undoStack()->push(command);
+    return true;
+}
+
+namespace {
+// The arrow keys and Delete edit boxes while some are selected; otherwise they keep their shortcuts.
+bool isEditKey(int key) {
+    return key == Qt::Key_Left || key == Qt::Key_Right || key == Qt::Key_Up || key == Qt::Key_Down ||
+           key == Qt::Key_Delete || key == Qt::Key_Backspace;
+}
+} // namespace
+
+bool ImageCanvas::event(QEvent* event) {
+    if (event->type() == QEvent::ShortcutOverride) {
+        auto* key = static_cast<QKeyEvent*>(event);
+        if (isEditKey(key->key()) && !(key->modifiers() & Qt::ControlModifier) && !selectedBoxes().isEmpty()) {
+            event->accept();
+            return true;
+        }
+    }
+    return QGraphicsView::event(event);
+}
+
+void ImageCanvas::keyPressEvent(QKeyEvent* event) {
+    if (editingAnnotation() && !(event->modifiers() & Qt::ControlModifier)) {
+        const int step = (event->modifiers() & Qt::ShiftModifier) ? 10 : 1;
+        const bool resize = event->modifiers() & Qt::AltModifier;
+        bool used = false;
+        switch (event->key()) {
+        case Qt::Key_Left: used = nudgeSelection(-step, 0, resize); break;
+        case Qt::Key_Right: used = nudgeSelection(step, 0, resize); break;
+        case Qt::Key_Up: used = nudgeSelection(0, -step, resize); break;
+        case Qt::Key_Down: used = nudgeSelection(0, step, resize); break;
+        case Qt::Key_Delete:
+        case Qt::Key_Backspace: used = deleteSelection(); break;
+        default: break;
+        }
+        if (used) {
+            event->accept();
+            return;
+        }
+    }
+    QGraphicsView::keyPressEvent(event);
+}
+
+void ImageCanvas::drawHandles(QPainter* painter) {
+    AnnotationDocument* annotation = editingAnnotation();
+    if (!annotation) return;
+    const QList<BoxRef> refs = selectedBoxes();
+    if (refs.isEmpty()) return;
+    painter->save();
+    painter->resetTransform();
+    painter->setRenderHint(QPainter::Antialiasing, false);
+    painter->setPen(QPen(Qt::black, 1));
+    painter->setBrush(Qt::white);
+    const qreal half = kHandleSize / 2;
+    for (const BoxRef& ref : refs) {
+        const std::optional<kosmos::Box> box = annotation->box(ref);
+        if (!box) continue;
+        const QRectF onScreen = mapFromScene(sceneRectOf(*box)).boundingRect();
+        const QList<QPointF> centres = handleCentres(onScreen);
+        for (const QPointF& c : centres) painter->drawRect(QRectF(c.x() - half, c.y() - half, kHandleSize, kHandleSize));
+    }
     painter->restore();
 }
 

@@ -8,8 +8,12 @@
 #include <QPoint>
 #include <QStringList>
 
+#include "model/grounding.h"
+#include "ui/document/annotationtypes.h"
+
 namespace kosmos::ui {
 
+class AnnotationDocument;
 class CanvasTool;
 class EntityBoxItem;
 class BoxLabelItem;
@@ -23,6 +27,20 @@ public:
     ~ImageCanvas() override;
 
     ResultDocument* document() const { return mDocument; }
+
+    // Editing a stored sample: with an open AnnotationDocument whose annotation the result document
+    // shows, the tools move, resize and draw boxes, the arrow keys nudge the selected boxes (Shift:
+    // 10 pixels, Alt: resize) and Delete deletes them.
+    void setAnnotation(AnnotationDocument* annotation);
+    AnnotationDocument* editingAnnotation() const;   // nullptr when not editing
+    BoxRef boxRef(const EntityBoxItem* item) const;
+    // The selected boxes (entities only, or suggestions too).
+    QList<BoxRef> selectedBoxes(bool includeSuggestions = false) const;
+    QRectF sceneRectOf(const kosmos::Box& box) const;
+    kosmos::Box boxOf(const QRectF& sceneRect) const;   // clamped to [0,1]
+    // New drag serial for ChangeBoxesCommand: steps of one drag merge, two drags do not.
+    int nextDragSerial() { return ++mDragSerial; }
+    static constexpr qreal kHandleSize = 7;   // view pixels
 
     double zoom() const;
     bool isFitMode() const { return mFitMode; }
@@ -57,6 +75,9 @@ public:
     void endPan();
 
 public slots:
+    // Moves the selected boxes by (dx, dy) image pixels, or with `resize` their bottom-right corner.
+    bool nudgeSelection(int dx, int dy, bool resize = false);
+    bool deleteSelection();
     void zoomIn();
     void zoomOut();
     void zoomToFit();
@@ -79,6 +100,8 @@ protected:
     void dragMoveEvent(QDragMoveEvent* event) override;
     void dropEvent(QDropEvent* event) override;
     void drawForeground(QPainter* painter, const QRectF& rect) override;
+    bool event(QEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
 
 private:
     void onImageChanged();
@@ -89,6 +112,7 @@ private:
     void applyZoom(double zoom, ViewportAnchor anchor);
     void setHovered(const QPointF& scenePos);
     void restoreCursor();
+    void drawHandles(QPainter* painter);
 
     ResultDocument* mDocument;
     QGraphicsPixmapItem* mImageItem;
@@ -103,6 +127,8 @@ private:
     bool mPanning = false;
     bool mMiddlePan = false;
     QPoint mPanLast;
+    AnnotationDocument* mAnnotation = nullptr;
+    int mDragSerial = 0;
 };
 
 } // namespace kosmos::ui

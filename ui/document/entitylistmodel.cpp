@@ -1,5 +1,6 @@
 #include "ui/document/entitylistmodel.h"
 
+#include <QFont>
 #include <QRectF>
 
 #include <algorithm>
@@ -17,7 +18,19 @@ QString formatConfidence(double confidence) {
 EntityListModel::EntityListModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 void EntityListModel::setResult(const kosmos::GenerationResult& result, const QSize& imageSize) {
+    reset(result, imageSize, {}, false);
+}
+
+void EntityListModel::setAnnotatedResult(const kosmos::GenerationResult& result, const QSize& imageSize,
+                                         const QList<EntityAnnotation>& annotations) {
+    reset(result, imageSize, annotations, true);
+}
+
+void EntityListModel::reset(const kosmos::GenerationResult& result, const QSize& imageSize,
+                            const QList<EntityAnnotation>& annotations, bool annotationMode) {
     beginResetModel();
+    mAnnotations = annotations;
+    mAnnotationMode = annotationMode;
     mResult = result;
     mImageSize = imageSize;
     mRows.clear();
@@ -32,10 +45,26 @@ void EntityListModel::setResult(const kosmos::GenerationResult& result, const QS
 void EntityListModel::clear() {
     beginResetModel();
     mResult = {};
+    mAnnotations.clear();
+    mAnnotationMode = false;
     mRows.clear();
     mHasResult = false;
     mHoveredEntity = -1;
     endResetModel();
+}
+
+const EntityAnnotation* EntityListModel::annotation(int entity) const {
+    return entity >= 0 && entity < mAnnotations.size() ? &mAnnotations[entity] : nullptr;
+}
+
+QString EntityListModel::label(int entity) const {
+    const QString phrase = QString::fromStdString(mResult.entities[static_cast<std::size_t>(entity)].phrase);
+    const EntityAnnotation* info = annotation(entity);
+    if (!info) return phrase;
+    QString text = info->linked ? phrase : tr("(no phrase)");
+    if (info->spanCut) text = QStringLiteral("\u26A0 ") + text;
+    if (info->suggestion) text = tr("suggested: %1").arg(text);
+    return text;
 }
 
 int EntityListModel::entityOfRow(int row) const {
@@ -89,20 +118,38 @@ QVariant EntityListModel::data(const QModelIndex& index, int role) const {
     const kosmos::GroundedEntity& entity = mResult.entities[static_cast<std::size_t>(row.entity)];
     const kosmos::BoxDetail& detail = entity.boxes[static_cast<std::size_t>(row.box)];
     const QString phrase = QString::fromStdString(entity.phrase);
+    const EntityAnnotation* info = annotation(row.entity);
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case PhraseColumn:
-            return entity.boxes.size() > 1
-                       ? QStringLiteral("%1 (%2/%3)").arg(phrase).arg(row.box + 1).arg(entity.boxes.size())
-                       : phrase;
+        case PhraseColumn: {
+            const QString text = label(row.entity);
+            return entity.boxes.size() > 1 ? QStringLiteral("%1 (%2/%3)").arg(text).arg(row.box + 1).arg(entity.boxes.size())
+                                           : text;
+        }
         case BoxColumn: return boxText(detail.box);
-        case ConfidenceColumn: return formatConfidence(detail.confidence);
+        case ConfidenceColumn:
+            return info && !info->hasConfidence ? QStringLiteral("\u2014") : formatConfidence(detail.confidence);
+        }
+        return {};
+    case Qt::FontRole:
+        if (info && info->suggestion) {
+            QFont font;
+            font.setItalic(true);
+            return font;
         }
         return {};
     case Qt::DecorationRole:
         return index.column() == PhraseColumn ? QVariant(entityColor(row.entity)) : QVariant();
     case Qt::ToolTipRole:
+        if (info) {
+            return tr("%1\nbox (normalised) %2, %3 – %4, %5\nsource: %6%7")
+                .arg(label(row.entity))
+                .arg(detail.box[0], 0, 'f', 4).arg(detail.box[1], 0, 'f', 4)
+                .arg(detail.box[2], 0, 'f', 4).arg(detail.box[3], 0, 'f', 4)
+                .arg(info->source,
+                     info->hasConfidence ? tr("\nconfidence %1").arg(formatConfidence(detail.confidence)) : QString());
+        }
         return tr("%1\nbox (normalised) %2, %3 – %4, %5\npatch indices %6 / %7\nconfidence %8")
             .arg(phrase)
             .arg(detail.box[0], 0, 'f', 4).arg(detail.box[1], 0, 'f', 4)
@@ -129,6 +176,9 @@ QVariant EntityListModel::data(const QModelIndex& index, int role) const {
     case ConfidenceRole: return detail.confidence;
     case ColorRole: return entityColor(row.entity);
     case PhraseRole: return phrase;
+    case LabelRole: return label(row.entity);
+    case SuggestionRole: return info && info->suggestion;
+    case SpanCutRole: return info && info->spanCut;
     }
     return {};
 }

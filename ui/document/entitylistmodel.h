@@ -10,6 +10,15 @@
 
 namespace kosmos::ui {
 
+// What a stored annotation adds to a result entity (ResultDocument::setAnnotatedResult).
+struct EntityAnnotation {
+    bool suggestion = false;    // the model's, waiting for a person to accept or reject it
+    bool spanCut = false;       // a caption edit cut through its phrase
+    bool linked = true;         // has a span in the caption
+    bool hasConfidence = true;  // false: the confidence column shows a dash
+    QString source;             // "imported", "model", "human"
+};
+
 class EntityListModel : public QAbstractTableModel {
     Q_OBJECT
 public:
@@ -21,11 +30,19 @@ public:
         ConfidenceRole,                       // double
         ColorRole,                            // QColor of the entity
         PhraseRole,                           // QString
+        LabelRole,                            // QString: what the canvas writes beside the box
+        SuggestionRole,                       // bool: a model suggestion not accepted yet
+        SpanCutRole,                          // bool: the phrase needs a look after a caption edit
     };
 
     explicit EntityListModel(QObject* parent = nullptr);
 
     void setResult(const kosmos::GenerationResult& result, const QSize& imageSize);
+    // A stored annotation shown as a result: one EntityAnnotation per entity of `result`.
+    void setAnnotatedResult(const kosmos::GenerationResult& result, const QSize& imageSize,
+                            const QList<EntityAnnotation>& annotations);
+    bool isAnnotation() const { return mAnnotationMode; }
+    const EntityAnnotation* annotation(int entity) const;
     void clear();
     bool hasResult() const { return mHasResult; }
     const kosmos::GenerationResult& result() const { return mResult; }
@@ -51,11 +68,16 @@ private:
         int box = 0;
     };
     QString boxText(const kosmos::Box& box) const;
+    QString label(int entity) const;
+    void reset(const kosmos::GenerationResult& result, const QSize& imageSize,
+               const QList<EntityAnnotation>& annotations, bool annotationMode);
 
     kosmos::GenerationResult mResult;
     QSize mImageSize;
     QList<Row> mRows;
     bool mHasResult = false;
+    QList<EntityAnnotation> mAnnotations;
+    bool mAnnotationMode = false;
     int mHoveredEntity = -1;
 };
 

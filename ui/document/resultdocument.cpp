@@ -35,6 +35,16 @@ void ResultDocument::setResult(const kosmos::GenerationResult& result, const QSt
     emit resultChanged();
 }
 
+void ResultDocument::setAnnotatedResult(const kosmos::GenerationResult& result,
+                                        const QList<EntityAnnotation>& annotations) {
+    mResultPrompt.clear();
+    mPartialText.clear();
+    mEntities->setAnnotatedResult(result, mImage.size(), annotations);
+    emit resultChanged();
+}
+
+bool ResultDocument::isAnnotation() const { return mEntities->isAnnotation(); }
+
 void ResultDocument::clearResult() {
     mResultPrompt.clear();
     mEntities->clear();

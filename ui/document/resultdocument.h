@@ -19,6 +19,7 @@ namespace kosmos::ui {
 
 class EntityFilterModel;
 class EntityListModel;
+struct EntityAnnotation;
 
 class ResultDocument : public QObject {
     Q_OBJECT
@@ -33,6 +34,10 @@ public:
     bool hasImage() const { return !mImage.isNull(); }
 
     void setResult(const kosmos::GenerationResult& result, const QString& prompt);
+    // A stored sample's annotation shown as the result: one EntityAnnotation per entity of `result`
+    // (the canvas, caption and entity list then offer editing).
+    void setAnnotatedResult(const kosmos::GenerationResult& result, const QList<EntityAnnotation>& annotations);
+    bool isAnnotation() const;
     void clearResult();
     bool hasResult() const;
     const kosmos::GenerationResult& result() const;

@@ -8,6 +8,8 @@
 #include <QJsonDocument>
 #include <QSaveFile>
 
+#include "ui/apppaths.h"
+
 namespace kosmos::ui {
 namespace {
 
@@ -120,9 +122,19 @@ std::optional<ResultFromJson> resultFromJson(const QJsonObject& object, QString*
     return out;
 }
 
-QString sidecarJsonPath(const QString& imagePath) { return imagePath + QStringLiteral(".kosmos2.json"); }
+QString sidecarJsonPath(const QString& imagePath) {
+    const QFileInfo image(imagePath);
+    const QString beside = imagePath + QStringLiteral(".kosmos2.json");
+    const QString folder = image.absolutePath();
+    if (!isShippedDataPath(folder) && QFileInfo(folder).isWritable()) return beside;
+    const QString results = resultsFolder();
+    if (results.isEmpty()) return beside;
+    // The image's absolute path below the results folder keeps images of different folders apart.
+    return QDir::cleanPath(results + QLatin1Char('/') + image.absoluteFilePath() + QStringLiteral(".kosmos2.json"));
+}
 
 QString writeJsonFile(const QString& path, const QJsonObject& object) {
+    QDir().mkpath(QFileInfo(path).absolutePath());
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return tr("%1: cannot write (%2)").arg(QDir::toNativeSeparators(path), file.errorString());

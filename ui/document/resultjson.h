@@ -23,9 +23,11 @@ struct ResultFromJson {
 // malformed object; never throws.
 std::optional<ResultFromJson> resultFromJson(const QJsonObject& object, QString* error = nullptr);
 
-// Where a batch run stores the result of `imagePath`: "<image file name>.kosmos2.json" beside it.
+// Where a batch run stores the result of `imagePath`: "<image file name>.kosmos2.json" beside it, or below
+// resultsFolder() (apppaths.h) when the image's folder is read-only or shipped with the program.
 QString sidecarJsonPath(const QString& imagePath);
-// Writes JSON atomically (temporary file, then rename). Returns an error message or an empty string.
+// Writes JSON atomically (temporary file, then rename), creating the folder when missing. Returns an error
+// message or an empty string.
 QString writeJsonFile(const QString& path, const QJsonObject& object);
 // Reads a JSON object from a file of at most `maxBytes`. Sets `error` on failure.
 std::optional<QJsonObject> readJsonFile(const QString& path, QString* error, qint64 maxBytes = 64 << 20);

@@ -1,6 +1,8 @@
 #include "ui/panels/captionview.h"
 
+#include <QGuiApplication>
 #include <QItemSelectionModel>
+#include <QScopedValueRollback>
 #include <QScrollBar>
 #include <QUrl>
 
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "model/grounding.h"
+#include "ui/document/annotationdocument.h"
 #include "ui/document/entitycolors.h"
 #include "ui/document/entityfiltermodel.h"
 #include "ui/document/entitylistmodel.h"
@@ -58,7 +61,56 @@ CaptionView::CaptionView(ResultDocument* document, QWidget* parent) : QTextBrows
     refresh();
 }
 
-void CaptionView::onAnchorHovered(const QUrl& url) { mDocument->entities()->setHoveredEntity(entityFromAnchor(url)); }
+void CaptionView::setAnnotation(AnnotationDocument* annotation) {
+    mAnnotation = annotation;
+    connect(this, &QTextEdit::selectionChanged, this, &CaptionView::onTextSelectionChanged);
+    connect(annotation, &AnnotationDocument::captionSelectionChanged, this, [this] {
+        if (!mRefreshing) restoreTextSelection();
+    });
+}
+
+QString CaptionView::captionUtf16() const { return QString::fromStdString(mDocument->result().caption); }
+
+void CaptionView::onTextSelectionChanged() {
+    if (mRefreshing || !mAnnotation || !mAnnotation->isOpen() || !mDocument->isAnnotation()) return;
+    const QString caption = captionUtf16();
+    const QTextCursor cursor = textCursor();
+    const auto codePoint = [&](int position) {
+        position = std::clamp(position, 0, static_cast<int>(caption.size()));
+        return static_cast<int>(QStringView(caption).left(position).toUcs4().size());
+    };
+    QScopedValueRollback<bool> guard(mRefreshing, true);
+    mAnnotation->setCaptionSelection(codePoint(cursor.selectionStart()), codePoint(cursor.selectionEnd()));
+}
+
+void CaptionView::selectCaptionSpan(int start, int end) {
+    if (!mAnnotation) return;
+    mAnnotation->setCaptionSelection(start, end);
+    restoreTextSelection();
+}
+
+void CaptionView::restoreTextSelection() {
+    if (!mAnnotation || !mDocument->isAnnotation()) return;
+    const auto [start, end] = mAnnotation->captionSelection();
+    const std::u32string caption = captionUtf16().toStdU32String();
+    const auto utf16 = [&](int codePoint) {
+        const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(std::max(codePoint, 0)), caption.size());
+        return static_cast<int>(QString::fromUcs4(caption.data(), static_cast<qsizetype>(n)).size());
+    };
+    QScopedValueRollback<bool> guard(mRefreshing, true);
+    QTextCursor cursor(document());
+    if (end > start) {
+        cursor.setPosition(utf16(start));
+        cursor.setPosition(utf16(end), QTextCursor::KeepAnchor);
+    }
+    setTextCursor(cursor);
+}
+
+void CaptionView::onAnchorHovered(const QUrl& url) {
+    // Redrawing the text would end a selection the mouse is making.
+    if (QGuiApplication::mouseButtons() & Qt::LeftButton) return;
+    mDocument->entities()->setHoveredEntity(entityFromAnchor(url));
+}
 
 void CaptionView::onAnchorClicked(const QUrl& url) {
     const int entity = entityFromAnchor(url);
@@ -85,7 +137,10 @@ QString CaptionView::captionHtml() const {
         int entity;
     };
     std::vector<Span> spans;
+    const bool annotation = mDocument->isAnnotation();
     for (int e = 0; e < static_cast<int>(result.entities.size()); ++e) {
+        const EntityAnnotation* info = entities->annotation(e);
+        if (info && (info->suggestion || !info->linked)) continue;   // suggestions' spans are the model's
         const QList<int> rows = entities->rowsOfEntity(e);
         const bool shown = std::any_of(rows.begin(), rows.end(),
                                        [visible](int row) { return visible->isSourceRowVisible(row); });
@@ -97,7 +152,9 @@ QString CaptionView::captionHtml() const {
 
     const QSet<int> selected = mDocument->selectedEntities();
     const int hovered = entities->hoveredEntity();
-    QString html = QStringLiteral("<p style='font-size:large; line-height:140%'>");
+    // Editing keeps every space, so that positions in the text are positions in the caption.
+    QString html = annotation ? QStringLiteral("<p style='font-size:large; line-height:140%; white-space:pre-wrap'>")
+                              : QStringLiteral("<p style='font-size:large; line-height:140%'>");
     std::size_t cursor = 0;
     for (const Span& span : spans) {
         if (span.begin < cursor) continue;   // overlapping (nested) phrases: the first one wins
@@ -112,6 +169,8 @@ QString CaptionView::captionHtml() const {
         } else {
             style = QStringLiteral("background-color:%1; color:black;").arg(mix(color, 0.3));
         }
+        const EntityAnnotation* info = entities->annotation(span.entity);
+        if (info && info->spanCut) style += QStringLiteral(" color:#b00000; text-decoration:underline;");
         html += QStringLiteral("<a href='%1' style='text-decoration:none; %2'>%3</a>")
                     .arg(anchorFor(span.entity), style, codePoints(caption, span.begin, span.end));
         cursor = span.end;
@@ -119,15 +178,21 @@ QString CaptionView::captionHtml() const {
     html += codePoints(caption, cursor, caption.size());
     html += QStringLiteral("</p>");
     if (result.cancelled) html += QStringLiteral("<p style='color:#a60'>%1</p>").arg(tr("(cancelled)"));
-    html += QStringLiteral("<p style='color:#888; font-size:small'>%1</p>")
-                .arg(QString::fromStdString(kosmos::postProcessNoCleanup(result.text)).toHtmlEscaped());
+    if (!result.text.empty()) {
+        html += QStringLiteral("<p style='color:#888; font-size:small'>%1</p>")
+                    .arg(QString::fromStdString(kosmos::postProcessNoCleanup(result.text)).toHtmlEscaped());
+    }
     return html;
 }
 
 void CaptionView::refresh() {
     const int scroll = verticalScrollBar()->value();
     const bool streaming = mDocument->isRunning();
-    setHtml(captionHtml());
+    {
+        QScopedValueRollback<bool> guard(mRefreshing, true);
+        setHtml(captionHtml());
+    }
+    restoreTextSelection();
     if (streaming)
         verticalScrollBar()->setValue(verticalScrollBar()->maximum());
     else

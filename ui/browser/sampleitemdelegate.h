@@ -1,0 +1,23 @@
+#pragma once
+// Paints one sample of the dataset browser: thumbnail, image name, review state as a coloured chip,
+// the caption, and a line of facts (split, entities, lowest model confidence).
+#include <QStyledItemDelegate>
+
+namespace kosmos::ui {
+
+class SampleItemDelegate : public QStyledItemDelegate {
+    Q_OBJECT
+public:
+    explicit SampleItemDelegate(QObject* parent = nullptr);
+
+    void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+    QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+
+    static constexpr int kThumbSide = 56;
+    static constexpr int kPadding = 6;
+};
+
+// The colour of a review state's chip.
+QColor reviewStateColor(int reviewState);
+
+} // namespace kosmos::ui

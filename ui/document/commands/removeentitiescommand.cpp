@@ -1,0 +1,23 @@
+#include "ui/document/commands/removeentitiescommand.h"
+
+#include <QCoreApplication>
+
+#include <algorithm>
+
+#include "ui/document/annotationdocument.h"
+
+namespace kosmos::ui {
+
+RemoveEntitiesCommand::RemoveEntitiesCommand(AnnotationDocument* document, const QList<quint64>& entities,
+                                             QUndoCommand* parent)
+    : EntityListCommand(document,
+                        entities.size() > 1 ? QCoreApplication::translate("Commands", "Remove Entities")
+                                            : QCoreApplication::translate("Commands", "Remove Entity"),
+                        parent) {
+    std::vector<EditEntity> edited = document->entities();
+    edited.erase(std::remove_if(edited.begin(), edited.end(), [&](const EditEntity& e) { return entities.contains(e.uid); }),
+                 edited.end());
+    setEdited(std::move(edited));
+}
+
+} // namespace kosmos::ui
