@@ -11,11 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/sample.h"
+#include "model/input_limits.h"
 
 namespace kosmos::store {
 
-inline constexpr int kMaxJsonDepth = 64;
-inline constexpr std::size_t kMaxEntriesPerList = 10000;   // noun_chunks / ref_exps of one record
+inline constexpr int kMaxJsonDepth = limits::kMaxJsonDepth;
+inline constexpr std::size_t kMaxEntriesPerList = limits::kMaxEntitiesPerList;   // noun_chunks / ref_exps of one record
 
 // Records are parsed keeping the order of their fields (unknown fields are written back in order).
 using GritJson = nlohmann::ordered_json;

@@ -9,13 +9,14 @@
 
 #include "core/record_source.h"
 #include "core/sha256.h"
+#include "model/input_limits.h"
 
 namespace kosmos::store {
 
 namespace {
 
-constexpr int kMaxSide = 1 << 20;
-constexpr int kMaxJpegSegments = 4096;
+constexpr int kMaxSide = limits::kMaxImageSide;
+constexpr int kMaxJpegSegments = limits::kMaxJpegSegments;
 constexpr std::uint64_t kWholeReadBytes = 1u << 20;
 
 // Random access to the bytes being probed: a memory buffer or a file descriptor.

@@ -7,12 +7,14 @@
 #include <optional>
 #include <string>
 
+#include "model/input_limits.h"
+
 namespace kosmos::store {
 
 struct SourceLimits {
-    std::size_t maxRecordBytes = 16u << 20;   // one JSON record (a JSONL line, a .json file or member)
-    std::size_t maxImageBytes = 256u << 20;   // one image member of a shard
-    std::size_t maxTextBytes = 1u << 20;      // a .txt caption beside a record
+    std::size_t maxRecordBytes = limits::kMaxRecordBytes;       // one JSON record (a JSONL line, a .json file or member)
+    std::size_t maxImageBytes = limits::kMaxShardImageBytes;    // one image member of a shard
+    std::size_t maxTextBytes = limits::kMaxCaptionFileBytes;    // a .txt caption beside a record
 };
 
 struct SourceRecord {

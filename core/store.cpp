@@ -1,8 +1,10 @@
 #include "core/store.h"
 
 #include <chrono>
+#include <filesystem>
 
 #include "core/store_schema.h"
+#include "core/store_writer_lock.h"
 #include "model/error.h"
 
 namespace kosmos::store {
@@ -14,9 +16,35 @@ std::int64_t nowMs() {
 
 AnnotationStore::AnnotationStore(const std::string& path) : AnnotationStore(path, Options{}) {}
 
+namespace {
+
+bool isFileStore(const std::string& path) {
+    return !path.empty() && path != ":memory:" && path.rfind("file:", 0) != 0;
+}
+
+} // namespace
+
+AnnotationStore::Options AnnotationStore::takeWriterLock(const std::string& path, Options options,
+                                                         std::shared_ptr<void>& lock, std::string& lockedBy) {
+    if (options.readOnly || !isFileStore(path)) return options;
+    std::error_code error;
+    if (!options.create && !std::filesystem::exists(path, error)) return options;   // the open fails anyway
+    std::string holder;
+    lock = StoreWriterLock::acquire(path, holder);
+    if (lock || holder.empty()) return options;
+    if (options.whenLocked == Options::WhenLocked::Fail)
+        throw Error(path + ": the store is open for writing in another program (" + holder +
+                    "); close it there, or open the store read-only");
+    lockedBy = holder;
+    options.readOnly = true;
+    options.create = false;
+    return options;
+}
+
 AnnotationStore::AnnotationStore(const std::string& path, const Options& options)
-    : options_(options), db_(path, options.readOnly, options.create) {
-    db_.exec("PRAGMA busy_timeout = " + std::to_string(options.busyTimeoutMs));
+    : options_(takeWriterLock(path, options, writerLock_, lockedBy_)),
+      db_(path, options_.readOnly, options_.create) {
+    db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busyTimeoutMs));
     std::int64_t applicationId = 0;
     try {
         applicationId = db_.queryInteger("PRAGMA application_id");
@@ -36,7 +64,7 @@ AnnotationStore::AnnotationStore(const std::string& path, const Options& options
                     std::to_string(schema::kSchemaVersion) + "); update the workbench");
     }
     db_.exec("PRAGMA foreign_keys = ON");
-    if (!options.readOnly) {
+    if (!options_.readOnly) {
         // WAL: readers see the last commit while a writer works; NORMAL sync keeps every commit
         // across a killed process (the OS holds the WAL), and only risks the latest ones on power loss.
         db_.exec("PRAGMA journal_mode = WAL");
@@ -115,7 +143,10 @@ void AnnotationStore::deliver(std::vector<ChangeEvent> events) {
 }
 
 Transaction::Transaction(AnnotationStore& store) : store_(store) {
-    if (store_.readOnly()) throw Error(store_.path() + ": the store is open read-only");
+    if (store_.readOnly())
+        throw Error(store_.path() + ": the store is open read-only" +
+                    (store_.lockedBy().empty() ? std::string()
+                                               : " (" + store_.lockedBy() + " has it open for writing)"));
     nested_ = store_.depth_ > 0;
     pendingMark_ = store_.pending_.size();
     if (nested_) {

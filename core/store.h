@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ public:
         bool readOnly = false;
         bool create = true;           // create the file when missing
         int busyTimeoutMs = 10000;    // how long to wait for another connection's write lock
+        // When another process has the store open for writing (StoreWriterLock): open it read-only
+        // (lockedBy() says by whom), or throw kosmos::Error naming that process.
+        enum class WhenLocked { ReadOnly, Fail };
+        WhenLocked whenLocked = WhenLocked::ReadOnly;
     };
 
     // Opens or creates the store at `path` (":memory:" for a private in-memory one) and brings its
@@ -43,6 +48,9 @@ public:
     const std::string& path() const { return db_.path(); }
     int schemaVersion();
     bool readOnly() const { return options_.readOnly; }
+    // Set when this store was asked for writing but opened read-only because another process writes it:
+    // "kosmos2-workbench, pid 1234".
+    const std::string& lockedBy() const { return lockedBy_; }
 
     // Change notifications inside this process. The callback must not throw.
     using Listener = std::function<void(const ChangeEvent&)>;
@@ -61,7 +69,12 @@ private:
     friend class Transaction;
     void migrate();
     void deliver(std::vector<ChangeEvent> events);
+    static Options takeWriterLock(const std::string& path, Options options, std::shared_ptr<void>& lock,
+                                  std::string& lockedBy);
 
+    // Declared before options_: takeWriterLock fills them while options_ is initialised.
+    std::shared_ptr<void> writerLock_;   // StoreWriterLock while this store may write
+    std::string lockedBy_;
     Options options_;
     Database db_;
     int depth_ = 0;                              // open Transaction objects

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model/grounding.h"
+#include "model/input_limits.h"
 
 namespace kosmos {
 
@@ -21,13 +22,13 @@ struct ProcessedText {
 struct ProcessorOptions {
     int numImageTokens = 64;
     bool addEos = false;           // transformers adds </s> for training/scoring, not for generation
-    std::size_t maxTokens = 2048;  // longer prompts are rejected
+    std::size_t maxTokens = limits::kMaxPromptTokens;  // longer prompts are rejected
     bool withImage = true;         // false: text only, as transformers without images (no image tokens,
                                    // imageEmbedsPositionMask all 0)
 };
 
 // Prompts longer than this are rejected before anything else is done with them.
-inline constexpr std::size_t kMaxPromptBytes = std::size_t(1) << 20;
+inline constexpr std::size_t kMaxPromptBytes = limits::kMaxPromptBytes;
 
 // Throws kosmos::Error for an empty prompt, an unknown <tag>, or more than maxTokens ids.
 ProcessedText processPrompt(const Tokenizer& tokenizer, const std::string& prompt,

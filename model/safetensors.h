@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "model/input_limits.h"
+
 namespace kosmos {
 
 enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, Bool };
@@ -27,12 +29,12 @@ struct TensorInfo {
     std::uint64_t nbytes() const { return end - begin; }
 };
 
-// Limits applied while reading untrusted files.
+// Limits applied while reading untrusted files (values in model/input_limits.h).
 struct SafetensorsLimits {
-    std::uint64_t maxHeaderBytes = 100ull << 20; // 100 MiB, as the reference implementation
-    std::size_t maxTensors = 1u << 20;
-    std::size_t maxRank = 8;
-    std::uint64_t maxIndexBytes = 16ull << 20;  // model.safetensors.index.json
+    std::uint64_t maxHeaderBytes = limits::kMaxSafetensorsHeaderBytes;   // 100 MiB, as the reference implementation
+    std::size_t maxTensors = limits::kMaxSafetensorsTensors;
+    std::size_t maxRank = limits::kMaxTensorRank;
+    std::uint64_t maxIndexBytes = limits::kMaxSafetensorsIndexBytes;     // model.safetensors.index.json
 };
 
 // One validated, memory-mapped .safetensors file. Cheap to copy (shares the mapping).

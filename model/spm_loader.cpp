@@ -22,6 +22,7 @@ namespace kosmos {
 
 struct SpmLibrary {
     std::string path;
+    SpmOpenMode mode = SpmOpenMode::DeepBind;
     spm_abi::LoadFn load = nullptr;
     spm_abi::FreeFn free = nullptr;
     spm_abi::PieceCountFn pieceCount = nullptr;
@@ -62,7 +63,6 @@ std::vector<std::string> candidatePaths() {
     return paths;
 }
 
-#ifdef KOSMOS_SPM_ASAN
 bool protobufAlreadyLoaded() {
     bool found = false;
     dl_iterate_phdr(
@@ -73,17 +73,62 @@ bool protobufAlreadyLoaded() {
         &found);
     return found;
 }
-#endif
 
-int openFlags() {
+bool isAddressSanitized() {
 #ifdef KOSMOS_SPM_ASAN
-    // AddressSanitizer refuses RTLD_DEEPBIND. Without it, sentencepiece's references to its bundled protobuf
-    // bind to a protobuf already in the global scope, so this is only safe while the process has not loaded
-    // LibTorch's libprotobuf (checked in openLibrary): ASan builds cannot tokenize next to LibTorch.
-    return RTLD_NOW | RTLD_LOCAL;
+    return true;
 #else
-    return RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+    return false;
 #endif
+}
+
+const char* modeName(SpmOpenMode mode) {
+    switch (mode) {
+    case SpmOpenMode::DeepBind: return "deepbind";
+    case SpmOpenMode::Local: return "local";
+    case SpmOpenMode::Namespace: return "namespace";
+    }
+    return "?";
+}
+
+// KOSMOS_SPM_OPEN (or the build's KOSMOS_SPM_OPEN_DEFAULT) when set, else: RTLD_DEEPBIND, except under
+// AddressSanitizer, which refuses it: there a plain RTLD_LOCAL open while no protobuf is loaded (tests and
+// fuzzers without LibTorch), and a separate link-map namespace next to LibTorch's protobuf.
+SpmOpenMode chooseMode() {
+    const char* requested = std::getenv("KOSMOS_SPM_OPEN");
+#ifdef KOSMOS_SPM_OPEN_DEFAULT
+    if (!requested || !*requested) requested = KOSMOS_SPM_OPEN_DEFAULT;
+#endif
+    if (requested && *requested) {
+        for (SpmOpenMode mode : {SpmOpenMode::DeepBind, SpmOpenMode::Local, SpmOpenMode::Namespace})
+            if (std::strcmp(requested, modeName(mode)) == 0) return mode;
+        throw Error(std::string("tokenizer: KOSMOS_SPM_OPEN='") + requested +
+                    "' is not one of deepbind, local, namespace");
+    }
+    if (!isAddressSanitized()) return SpmOpenMode::DeepBind;
+    return protobufAlreadyLoaded() ? SpmOpenMode::Namespace : SpmOpenMode::Local;
+}
+
+void* openWith(SpmOpenMode mode, const std::string& path) {
+    switch (mode) {
+    case SpmOpenMode::DeepBind: return ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    case SpmOpenMode::Local: return ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    // A new namespace gets its own libc, libstdc++ and sentencepiece (with its protobuf): nothing is shared
+    // with the program except the plain C calls of spm_abi, whose buffers the caller owns.
+    case SpmOpenMode::Namespace: return ::dlmopen(LM_ID_NEWLM, path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    }
+    return nullptr;
+}
+
+// Refuses the combinations that crash instead of failing: DEEPBIND under ASan (the runtime aborts), and a
+// plain open next to another protobuf (sentencepiece's protobuf calls would bind to LibTorch's copy).
+void checkMode(SpmOpenMode mode) {
+    if (mode == SpmOpenMode::DeepBind && isAddressSanitized())
+        throw Error("tokenizer: KOSMOS_SPM_OPEN=deepbind is refused in an AddressSanitizer build (the runtime does "
+                    "not support RTLD_DEEPBIND); use namespace or local");
+    if (mode == SpmOpenMode::Local && protobufAlreadyLoaded())
+        throw Error("tokenizer: KOSMOS_SPM_OPEN=local cannot load sentencepiece next to an already loaded "
+                    "libprotobuf (LibTorch's); use namespace or deepbind");
 }
 
 template <typename Fn>
@@ -96,22 +141,20 @@ bool resolve(void* dl, const char* name, Fn& out, std::string& reason) {
 // Opens the first candidate that loads and exports the whole interface; never closed (sentencepiece's
 // protobuf must not be unloaded while a process runs).
 SpmLibrary openLibrary() {
-#ifdef KOSMOS_SPM_ASAN
-    if (protobufAlreadyLoaded())
-        throw Error("tokenizer: this AddressSanitizer build cannot load sentencepiece next to LibTorch's protobuf "
-                    "(RTLD_DEEPBIND is unsupported under ASan); use a build without ASan");
-#endif
+    const SpmOpenMode mode = chooseMode();
+    checkMode(mode);
     std::string tried;
     for (const std::string& path : candidatePaths()) {
         std::string reason;
         if (::access(path.c_str(), R_OK) != 0) {
             reason = "not found";
-        } else if (void* dl = ::dlopen(path.c_str(), openFlags()); !dl) {
+        } else if (void* dl = openWith(mode, path); !dl) {
             const char* message = ::dlerror();
             reason = message ? message : "dlopen failed";
         } else {
             SpmLibrary lib;
             lib.path = path;
+            lib.mode = mode;
             spm_abi::VersionFn version = nullptr;
             if (resolve(dl, spm_abi::kVersionSymbol, version, reason) && version() != spm_abi::kVersion) {
                 reason = "interface version " + std::to_string(version()) + ", expected " +
@@ -143,6 +186,10 @@ const SpmLibrary& library() {
 } // namespace
 
 std::string spmLibraryPath() { return library().path; }
+
+SpmOpenMode spmLibraryOpenMode() { return library().mode; }
+
+const char* spmOpenModeName(SpmOpenMode mode) { return modeName(mode); }
 
 std::shared_ptr<const SentencePiece> SentencePiece::load(const std::string& modelFile) {
     const SpmLibrary& lib = library();

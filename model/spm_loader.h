@@ -1,13 +1,16 @@
 #pragma once
 // sentencepiece behind dlopen. Debian's libsentencepiece.so.0 carries and exports its own protobuf, which
 // clashes with the one LibTorch loads; so sentencepiece lives only in libkosmos_spm.so (spm_shim.cpp), opened
-// with RTLD_LOCAL | RTLD_DEEPBIND after LibTorch, and only the plain C functions below cross that boundary.
+// with RTLD_LOCAL | RTLD_DEEPBIND after LibTorch (or as SpmOpenMode below says), and only the plain C functions
+// below cross that boundary.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "model/input_limits.h"
 
 namespace kosmos {
 
@@ -45,7 +48,7 @@ inline constexpr const char* kEncodeSymbol = "kosmos_spm_encode";
 inline constexpr const char* kDecodeSymbol = "kosmos_spm_decode";
 
 // Model files larger than this are refused (real ones are a few MB).
-inline constexpr std::uint64_t kMaxModelBytes = 256ull << 20;
+inline constexpr std::uint64_t kMaxModelBytes = limits::kMaxSentencePieceModelBytes;
 } // namespace spm_abi
 
 struct SpmLibrary;   // the opened libkosmos_spm.so (spm_loader.cpp)
@@ -76,7 +79,21 @@ private:
     int mUnkId = 0;
 };
 
+// How libkosmos_spm.so is opened, chosen once per process, on first use:
+//   DeepBind   dlopen(RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND): the default; safe next to LibTorch.
+//   Local      dlopen(RTLD_NOW | RTLD_LOCAL): for processes without another protobuf (fuzzers, torch-free
+//              tests); refused when a libprotobuf is already loaded.
+//   Namespace  dlmopen(LM_ID_NEWLM): sentencepiece in a link-map namespace of its own, safe next to LibTorch;
+//              needs an uninstrumented libkosmos_spm.so (sanitizer builds make it so, model/CMakeLists.txt).
+// AddressSanitizer refuses RTLD_DEEPBIND, so ASan builds default to Local, or Namespace once LibTorch's
+// protobuf is loaded. The environment variable KOSMOS_SPM_OPEN=deepbind|local|namespace (or the build
+// definition KOSMOS_SPM_OPEN_DEFAULT) overrides the choice; a choice that would crash is refused with an error.
+enum class SpmOpenMode { DeepBind, Local, Namespace };
+
 // Where libkosmos_spm.so was loaded from; loads it on first use. Throws kosmos::Error listing the paths tried.
 std::string spmLibraryPath();
+// How it was opened (loads it on first use, as spmLibraryPath).
+SpmOpenMode spmLibraryOpenMode();
+const char* spmOpenModeName(SpmOpenMode mode);   // "deepbind", "local", "namespace"
 
 } // namespace kosmos

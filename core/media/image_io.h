@@ -4,6 +4,7 @@
 // kosmos::Error "NAME: reason". Images come back as decoded: grey, RGB or RGBA, 8 bits per sample, in the
 // orientation stored in the file (no EXIF rotation, as PIL's Image.open).
 #include "model/image_processor.h"
+#include "model/input_limits.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -13,8 +14,8 @@
 namespace kosmos {
 
 struct ImageLoadLimits {
-    std::uint64_t maxPixels = 64ull << 20;     // 64 Mpixel
-    std::uint64_t maxFileBytes = 512ull << 20; // 512 MiB of encoded data
+    std::uint64_t maxPixels = limits::kMaxImagePixels;       // 64 Mpixel
+    std::uint64_t maxFileBytes = limits::kMaxImageFileBytes; // 512 MiB of encoded data
 };
 
 // What the header of an encoded image says, read without decoding.

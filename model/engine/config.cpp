@@ -1,18 +1,23 @@
 #include "model/engine/config.h"
 
+#include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
 #include "model/error.h"
+#include "model/input_limits.h"
 
 namespace kosmos {
 namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kMaxConfigBytes = 16u << 20;
+constexpr std::size_t kMaxConfigBytes = limits::kMaxConfigBytes;
 
 std::string readSmallFile(const std::string& path, bool required, bool& found) {
     std::ifstream in(path, std::ios::binary);
@@ -31,6 +36,40 @@ std::string readSmallFile(const std::string& path, bool required, bool& found) {
     return text;
 }
 
+// A JSON value for a one-line message, bounded.
+std::string valueText(const json& value) {
+    const std::string text = value.dump(-1, ' ', true, json::error_handler_t::replace);
+    return text.size() > 40 ? text.substr(0, 40) + "..." : text;
+}
+
+// An integer JSON value (or a float with an integral value, as some writers produce) that fits T.
+template <typename T>
+bool readInteger(const json& value, T& out) {
+    if (value.is_number_unsigned()) {
+        const auto v = value.get<std::uint64_t>();
+        if (v > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return false;
+        out = static_cast<T>(v);
+        return true;
+    }
+    if (value.is_number_integer()) {
+        const auto v = value.get<std::int64_t>();
+        if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+            v > static_cast<std::int64_t>(std::numeric_limits<T>::max()))
+            return false;
+        out = static_cast<T>(v);
+        return true;
+    }
+    if (value.is_number_float()) {
+        const double v = value.get<double>();
+        const double limit = std::ldexp(1.0, std::numeric_limits<T>::digits);   // max + 1, exact
+        const double low = std::numeric_limits<T>::is_signed ? -limit : 0.0;
+        if (!(std::isfinite(v) && v == std::floor(v) && v >= low && v < limit)) return false;
+        out = static_cast<T>(v);
+        return true;
+    }
+    return false;
+}
+
 struct Reader {
     const json& object;
     std::string where;   // "config.json: text_config"
@@ -44,6 +83,12 @@ struct Reader {
         auto it = object.find(key);
         if (it == object.end() || it->is_null()) {
             if (required) fail(key, "missing");
+            return;
+        }
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+            // nlohmann converts numbers with a plain cast: 1e300 into an int is undefined behaviour (found
+            // by fuzzing) and 2.5 would silently read as 2.
+            if (!readInteger(*it, out)) fail(key, "must be an integer in range, got " + valueText(*it));
             return;
         }
         try {
@@ -110,16 +155,26 @@ void parseText(const json& object, TextConfig& t, const std::string& source) {
 }
 
 std::vector<std::int64_t> eosList(const json& value) {
-    if (value.is_number_integer()) return {value.get<std::int64_t>()};
-    if (value.is_array()) return value.get<std::vector<std::int64_t>>();
-    throw json::type_error::create(302, "eos_token_id must be an integer or a list", &value);
+    std::vector<std::int64_t> ids;
+    const auto add = [&](const json& id) {
+        std::int64_t v = 0;
+        if (!readInteger(id, v)) throw json::type_error::create(302, "eos_token_id must hold integers", &value);
+        ids.push_back(v);
+    };
+    if (value.is_array()) {
+        for (const json& id : value) add(id);
+    } else {
+        add(value);
+    }
+    return ids;
 }
 
 json parseObject(const std::string& text, const std::string& source) {
     json root;
     try {
         root = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+        // Not only parse_error: a number too large for a double ("1e309") is out_of_range (found by fuzzing).
         throw Error(source + ": invalid JSON (" + e.what() + ")");
     }
     if (!root.is_object()) throw Error(source + ": must hold a JSON object");

@@ -1,0 +1,36 @@
+# Reliability: the fuzz corpora and regressions replayed through the fuzz targets (test_fuzz_replay), every
+# input limit at and past its bound (test_input_limits), and faults injected into real processes: SIGKILL
+# during import, annotation saving and checkpoint writing, full disks, two writers on one store, a model
+# folder changed under a loaded engine (test_store_faults, test_model_faults). fuzz/README.md has the rest.
+include(${PROJECT_SOURCE_DIR}/fuzz/targets.cmake)
+
+kosmos_add_test(test_fuzz_replay LABEL unit TIMEOUT 900
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/reliability/test_fuzz_replay.cpp
+  LIBS kosmos_fuzz_targets)
+if(TARGET test_fuzz_replay)
+  target_compile_definitions(test_fuzz_replay PRIVATE KOSMOS_FUZZ_DIR="${PROJECT_SOURCE_DIR}/fuzz")
+endif()
+
+# config.cpp is torch-free; compiled in here so that the limits test needs no LibTorch.
+kosmos_add_test(test_input_limits LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/reliability/test_input_limits.cpp ${PROJECT_SOURCE_DIR}/model/engine/config.cpp
+  LIBS kosmos_core LibArchive::LibArchive)
+
+kosmos_add_test(test_store_faults LABEL reliability TIMEOUT 900
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/reliability/test_store_faults.cpp
+  LIBS kosmos_core LibArchive::LibArchive)
+
+kosmos_add_test(test_model_faults LABEL reliability TIMEOUT 1800
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/reliability/test_model_faults.cpp
+  LIBS kosmos_training)
+
+foreach(reliability_test test_input_limits test_store_faults)
+  if(TARGET ${reliability_test})
+    target_compile_definitions(${reliability_test} PRIVATE KOSMOS_DATASETS_DIR="${PROJECT_SOURCE_DIR}/datasets")
+  endif()
+endforeach()
+
+# One test per crash the fuzzers found; config.cpp compiled in as above.
+kosmos_add_test(test_parser_regressions LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/reliability/test_parser_regressions.cpp ${PROJECT_SOURCE_DIR}/model/engine/config.cpp
+  LIBS kosmos_core)
