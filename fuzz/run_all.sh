@@ -2,7 +2,8 @@
 # Long fuzzing runs, one target after the other at the lowest priority, and a Markdown table of the results.
 #   fuzz/run_all.sh BUILD_DIR SECONDS [TARGET...]      (e.g. fuzz/run_all.sh build-fuzz 600)
 # Work folders: BUILD_DIR/fuzz-runs/<target>/ (corpus grown from fuzz/corpus/<target>, artifacts, log.txt).
-# Rows go to stdout and to BUILD_DIR/fuzz-runs/results.md.
+# Rows go to stdout and to BUILD_DIR/fuzz-runs/results.md:
+# | target | executions | seconds | coverage | corpus units | crashes | timeouts | exit status |
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=$1 seconds=$2
@@ -21,8 +22,9 @@ for t in $targets; do
   runs=$(grep -o "stat::number_of_executed_units: [0-9]*" "$log" | tail -1 | grep -o "[0-9]*$")
   cov=$(grep -oE "cov: [0-9]+ ft: [0-9]+" "$log" | tail -1)
   units=$(ls "$out/$t/corpus" | wc -l)
-  crashes=$(ls "$out/$t/artifacts" 2>/dev/null | grep -cE "^(crash|leak|timeout|oom|slow-unit)-")
-  row="| $t | ${runs:-?} | ${elapsed}s | ${cov:-?} | $units | $crashes | $status |"
+  crashes=$(ls "$out/$t/artifacts" 2>/dev/null | grep -cE "^(crash|leak|oom)-")
+  timeouts=$(ls "$out/$t/artifacts" 2>/dev/null | grep -cE "^timeout-")
+  row="| $t | ${runs:-?} | ${elapsed}s | ${cov:-?} | $units | $crashes | $timeouts | $status |"
   echo "$row"
   echo "$row" >> "$out/results.md"
 done

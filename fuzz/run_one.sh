@@ -11,7 +11,7 @@ if [ -d "$seeds" ]; then cp -n "$seeds"/* "$work/corpus/" 2>/dev/null || true; f
 # sentencepiece without RTLD_DEEPBIND, which AddressSanitizer refuses (spm_loader.h, SpmOpenMode).
 export KOSMOS_SPM_OPEN="${KOSMOS_SPM_OPEN:-local}"
 status=0
-"$fuzzer" "$work/corpus" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -malloc_limit_mb=1024 \
+"$fuzzer" "$work/corpus" -max_total_time="$seconds" -timeout=120 -report_slow_units=120 -rss_limit_mb=2560 -malloc_limit_mb=1024 \
   -print_final_stats=1 -artifact_prefix="$work/artifacts/" "$@" >"$work/log.txt" 2>&1 || status=$?
 grep -E "^Done [0-9]+ runs|stat::number_of_executed_units|SUMMARY|ERROR" "$work/log.txt" || true
 exit $status
