@@ -163,11 +163,17 @@ private:
         std::optional<std::string> imageField;
         std::string problem = decodeGritText(record.text, sample, imageField, record.fallbackKey);
         if (problem == "missing 'caption'" && record.pairedCaption) {
-            // img2dataset keeps the caption in the .txt beside the record.
+            // img2dataset keeps the caption in the .txt beside the record. The record is parsed again as a
+            // document; should that parser refuse what the scanner accepted, the record is refused here
+            // rather than the discarded value throwing out of the import (found by fuzzing).
             GritJson json;
-            parseJsonRecord(record.text, json);
-            json[grit::kCaption] = *record.pairedCaption;
-            problem = decodeGrit(json, sample, imageField, record.fallbackKey);
+            problem = parseJsonRecord(record.text, json);
+            if (problem.empty() && json.is_object()) {
+                json[grit::kCaption] = *record.pairedCaption;
+                problem = decodeGrit(json, sample, imageField, record.fallbackKey);
+            } else if (problem.empty()) {
+                problem = "record is not a JSON object";
+            }
         }
         if (!problem.empty()) return bad(classify(problem), problem);
 

@@ -1,5 +1,6 @@
 #include "core/json_scan.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -44,6 +45,41 @@ std::size_t multibyteLength(const unsigned char* p, std::size_t left) {
 }
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+// For a well-formed JSON number outside the range of double: true when it is tiny (rounds to zero), false
+// when it is huge. Decided by its decimal order of magnitude (first significant digit plus exponent), since
+// "1<500 digits>e-10" is huge although its exponent is negative.
+bool isTiny(std::string_view text) {
+    std::size_t i = text[0] == '-' ? 1 : 0;
+    long long magnitude = 0;
+    bool significant = false;
+    for (; i < text.size() && isDigit(text[i]); ++i) {
+        if (!significant && text[i] != '0') {
+            significant = true;
+            magnitude = 0;
+        }
+        if (significant) ++magnitude;
+    }
+    magnitude -= 1;   // 1 significant integer digit: order 0
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        for (long long k = 1; i < text.size() && isDigit(text[i]); ++i, ++k) {
+            if (!significant && text[i] != '0') {
+                significant = true;
+                magnitude = -k;
+            }
+        }
+    }
+    long long exponent = 0;
+    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        const bool negative = i < text.size() && text[i] == '-';
+        if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+        for (; i < text.size() && isDigit(text[i]); ++i) exponent = std::min(exponent * 10 + (text[i] - '0'), 1000000000LL);
+        if (negative) exponent = -exponent;
+    }
+    return magnitude + exponent < 0;
+}
 
 } // namespace
 
@@ -185,11 +221,11 @@ bool JsonScanner::readNumber(JsonNumber& out) {
     }
     const auto result = std::from_chars(first, last, out.asDouble);
     if (result.ec == std::errc::result_out_of_range) {
-        // Too large or too small for a double: infinity or zero, with its sign.
-        const bool negative = *first == '-';
-        std::size_t e = out.text.find_first_of("eE");
-        const bool tiny = e != std::string_view::npos && out.text[e + 1] == '-';
-        out.asDouble = tiny ? (negative ? -0.0 : 0.0) : (negative ? -HUGE_VAL : HUGE_VAL);
+        // Too small for a double reads as zero with its sign. Too large is refused, as the document parser
+        // (nlohmann) refuses it: accepting it here let a record through whose unknown fields could then not be
+        // parsed again (found by fuzzing: the img2dataset caption fallback and the export dropped them).
+        if (!isTiny(out.text)) return fail("number out of range");
+        out.asDouble = *first == '-' ? -0.0 : 0.0;
     }
     pos_ = p;
     return true;

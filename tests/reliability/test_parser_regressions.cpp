@@ -1,11 +1,20 @@
 // One test per crash the fuzzers found (fuzz/RESULTS.md), stating what the fixed parser now does with the
 // input that crashed it. The inputs themselves are in fuzz/regressions/<target>/ (replayed by test_fuzz_replay).
+#include "core/grit_codec.h"
+#include "core/grit_import.h"
+#include "core/store.h"
 #include "model/engine/config.h"
 #include "model/error.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 using namespace kosmos;
+using namespace kosmos::store;
 
 namespace {
 
@@ -67,6 +76,57 @@ private slots:
         applyGenerationConfig(g, R"({"eos_token_id": [2.0, 7], "max_new_tokens": 30.0})", "generation_config.json");
         QCOMPARE(g.eosTokenIds, (std::vector<std::int64_t>{2, 7}));
         QCOMPARE(g.maxNewTokens, 30);
+    }
+
+    // fuzz_grit_record: the record scanner read a number too large for a double ("0.1e3091") as infinity,
+    // while the document parser refuses it; records passed the scanner whose unknown fields could then not be
+    // parsed again. Now the scanner refuses it too, and both parsers agree.
+    void gritNumberOverflowIsInvalidJson() {
+        const std::string record = R"({"key":"a","caption":"a red circle","score":1e999})";
+        Sample sample;
+        std::optional<std::string> image;
+        const std::string problem = decodeGritText(record, sample, image);
+        QCOMPARE(problem, std::string("invalid JSON: number out of range at byte 44"));
+        GritJson json;
+        QCOMPARE(parseJsonRecord(record, json), std::string("invalid JSON: number out of range at byte 44"));
+        // Too small reads as zero, as the document parser reads it.
+        QCOMPARE(decodeGritText(R"({"key":"a","caption":"a","score":1e-999,"x":-2e-400})", sample, image), std::string());
+        QCOMPARE(parseJsonRecord(R"({"score":1e-999})", json), std::string());
+        // A long mantissa makes a negative exponent huge, not tiny.
+        const std::string huge = R"({"key":"a","caption":"a","n":1)" + std::string(400, '0') + "e-10}";
+        QVERIFY(decodeGritText(huge, sample, image).find("number out of range") != std::string::npos);
+    }
+
+    // fuzz_grit_record, consequence in the import: an img2dataset record with such a number and its caption in
+    // the .txt beside it made the caption fallback index a discarded document, and the exception ended the
+    // whole import. Now the record is rejected and the import goes on.
+    void img2datasetCaptionFallbackRejectsInsteadOfThrowing() {
+        QTemporaryDir dir;
+        const std::string shard = dir.filePath("00000").toStdString();
+        std::filesystem::create_directories(shard);
+        const auto write = [&](const std::string& name, const std::string& text) {
+            std::ofstream(shard + "/" + name, std::ios::binary) << text;
+        };
+        std::ifstream png(std::string(KOSMOS_TEST_DATA_DIR) + "/kosmos2-tiny/images/checker_224x224.png", std::ios::binary);
+        const std::string pngBytes((std::istreambuf_iterator<char>(png)), std::istreambuf_iterator<char>());
+        write("000000001.png", pngBytes);
+        write("000000002.png", pngBytes);
+        write("000000001.json", R"({"key":"bad","score":1e999})");
+        write("000000001.txt", "a red circle");
+        write("000000002.json", R"({"key":"good"})");
+        write("000000002.txt", "a blue square");
+        AnnotationStore store(":memory:");
+        std::vector<ImportIssue> issues;
+        ImportOptions options;
+        options.onIssue = [&](const ImportIssue& issue) { issues.push_back(issue); };
+        ImportSummary summary;
+        const QString error = errorOf([&] { summary = importSources(store, {dir.path().toStdString()}, options); });
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(summary.imported, std::int64_t(1));
+        QCOMPARE(summary.rejected, std::int64_t(1));
+        QCOMPARE(int(issues.size()), 1);
+        QCOMPARE(issues[0].reason, RejectReason::InvalidJson);
+        QVERIFY2(issues[0].message.find("number out of range") != std::string::npos, issues[0].message.c_str());
     }
 };
 
