@@ -1,6 +1,7 @@
 #include "core/grit_codec.h"
 
 #include <algorithm>
+#include <set>
 
 #include "core/json_scan.h"
 #include "core/store_schema.h"
@@ -16,8 +17,18 @@ std::string parseJsonRecord(std::string_view text, GritJson& out) {
     if (!scanner.copyValue(compact) || (!scanner.atEnd() && !scanner.fail("unexpected text after the value"))) {
         return "invalid JSON: " + scanner.error();
     }
-    out = GritJson::parse(compact, nullptr, false);
+    // Repeated fields of the record are refused, as decodeGritText refuses them.
+    std::set<std::string> fields;
+    std::string repeated;
+    const auto checkFields = [&](int depth, GritJson::parse_event_t event, GritJson& parsed) {
+        if (depth == 1 && event == GritJson::parse_event_t::key && repeated.empty() &&
+            !fields.insert(parsed.get<std::string>()).second)
+            repeated = parsed.get<std::string>();
+        return true;
+    };
+    out = GritJson::parse(compact, checkFields, false);
     if (out.is_discarded()) return "invalid JSON";
+    if (!repeated.empty()) return "duplicate field '" + repeated + "'";
     return {};
 }
 

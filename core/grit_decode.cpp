@@ -1,6 +1,7 @@
 // GRIT record text -> Sample in one pass over the text (grit_codec.h, decodeGritText).
 #include <array>
 #include <cmath>
+#include <set>
 
 #include "core/grit_codec.h"
 #include "core/json_scan.h"
@@ -67,6 +68,10 @@ private:
         scan_.peek();   // past white space: the name's raw text starts here
         const std::size_t keyStart = scan_.position();
         if (!scan_.readString(name_)) return invalid();
+        // A repeated field would be half merged (a later "id" of another type kept beside the first, entries
+        // of a later list added to the earlier one's), and a document parser keeps only the last: refused
+        // (found by fuzzing: the record and its parsed document decoded differently).
+        if (!seen_.insert(name_).second) return "duplicate field '" + name_ + "'";
         const std::string_view rawName = text_.substr(keyStart, scan_.position() - keyStart);
         if (!scan_.consume(':')) {
             scan_.fail("':' expected");
@@ -222,6 +227,7 @@ private:
     Sample& out_;
     std::optional<std::string>& image_;
     std::string name_;
+    std::set<std::string> seen_;
     std::string extra_;
     bool hasCaption_ = false;
     bool tooMany_ = false;

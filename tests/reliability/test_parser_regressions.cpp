@@ -128,6 +128,28 @@ private slots:
         QCOMPARE(issues[0].reason, RejectReason::InvalidJson);
         QVERIFY2(issues[0].message.find("number out of range") != std::string::npos, issues[0].message.c_str());
     }
+
+    // fuzz_grit_record: a record repeating a field ("id": 3, later "id": 111.0e+2) decoded to the first id
+    // plus the second kept as an unknown field, while the parsed document kept only the second: the two
+    // decoders disagreed and an export dropped one of the values. Repeated fields are now refused by both.
+    void gritRepeatedFieldsAreRefused() {
+        Sample sample;
+        std::optional<std::string> image;
+        QCOMPARE(decodeGritText(R"({"key":"a","id":3,"caption":"a red circle","id":111.0e+2})", sample, image),
+                 std::string("duplicate field 'id'"));
+        QCOMPARE(decodeGritText(R"({"key":"a","caption":"x","noun_chunks":[[0,1,0,0,1,1,1]],"noun_chunks":null})",
+                                sample, image),
+                 std::string("duplicate field 'noun_chunks'"));
+        // Escapes do not hide a repetition: "k\u0065y" is "key".
+        QCOMPARE(decodeGritText(R"({"key":"a","k\u0065y":"b","caption":"x"})", sample, image),
+                 std::string("duplicate field 'key'"));
+        GritJson json;
+        QCOMPARE(parseJsonRecord(R"({"key":"a","id":3,"id":4})", json), std::string("duplicate field 'id'"));
+        // Repeated names inside a value are not fields of the record.
+        QCOMPARE(parseJsonRecord(R"({"key":"a","extra":{"id":1},"id":2})", json), std::string());
+        QCOMPARE(decodeGritText(R"({"key":"a","caption":"x","extra":{"id":1},"id":2})", sample, image), std::string());
+        QCOMPARE(sample.gritId, std::optional<std::int64_t>(2));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestParserRegressions)
