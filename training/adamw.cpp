@@ -28,11 +28,12 @@ void AdamW::step(double lr) {
             mExpAvg[i] = at::zeros_like(p, at::MemoryFormat::Preserve);
             mExpAvgSq[i] = at::zeros_like(p, at::MemoryFormat::Preserve);
         }
-        if (mParameters[i].decay && mOptions.weightDecay > 0) p.mul_(1.0 - lr * mOptions.weightDecay);
+        const double rate = lr * mParameters[i].lrScale;
+        if (mParameters[i].decay && mOptions.weightDecay > 0) p.mul_(1.0 - rate * mOptions.weightDecay);
         mExpAvg[i].mul_(b1).add_(grad, 1.0 - b1);
         mExpAvgSq[i].mul_(b2).addcmul_(grad, grad, 1.0 - b2);
         at::Tensor denom = (mExpAvgSq[i].sqrt() / correction2Sqrt).add_(mOptions.eps);
-        p.addcdiv_(mExpAvg[i], denom, -lr / correction1);
+        p.addcdiv_(mExpAvg[i], denom, -rate / correction1);
     }
 }
 

@@ -16,6 +16,7 @@ struct NamedParameter {
     std::string name;
     at::Tensor tensor;
     bool decay = true;
+    double lrScale = 1.0;   // this parameter's learning rate is lr * lrScale (decay included)
 };
 
 struct AdamWOptions {

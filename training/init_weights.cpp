@@ -11,6 +11,7 @@
 #include "model/engine/kosmos2_loader.h"
 #include "model/error.h"
 #include "model/tokenizer.h"
+#include "model/tokens.h"
 #include "training/model_folder.h"
 
 namespace kosmos::training {
@@ -64,6 +65,73 @@ Rule ruleFor(const std::string& name, const KosmosConfig& c, const InitOptions& 
     return {Fill::Normal, o.initStd};   // text attention, FFN, embeddings, lm_head, dense, x_attn
 }
 
+// Per-head attention logits of the aligned resampler (see alignResampler): a query's own patch scores about
+// this much above the rest when the patch's content is blank (content lowers it, still well above the others).
+constexpr double kAlignedLogitGain = 1.5;
+
+// Latent query i attends to the image row of its place (alignedImageRow). The keys of image rows are
+// a * dense(features); the queries' projection maps each latent query (kept random, std 1) onto
+// a * dense(features of its patch in a blank picture), by least squares, so query i scores high against its own
+// patch and at chance against the latent queries themselves (a symmetric q = k would make every query read itself).
+void alignResampler(Kosmos2ForConditionalGeneration& model) {
+    auto& projection = model->image_to_text_projection;
+    auto& attention = projection->x_attn;
+    const std::int64_t queries = projection->latent_query.size(0), width = projection->latent_query.size(1);
+    const int size = model->config.vision.imageSize;
+    at::Tensor features;
+    model->imageEmbeds(at::zeros({1, 3, size, size}, at::TensorOptions().dtype(at::kFloat)), &features);
+    const std::int64_t rows = features.size(1);
+    if (rows < queries + 1 || queries > width) return;   // more queries than patches or dimensions: keep it random
+    std::vector<std::int64_t> own(static_cast<std::size_t>(queries));
+    for (std::int64_t i = 0; i < queries; ++i) own[static_cast<std::size_t>(i)] = alignedImageRow(i, queries, rows);
+    const at::Tensor index = at::tensor(own, at::TensorOptions().dtype(at::kLong));
+    const at::Tensor targets = projection->dense(features[0].index_select(0, index)).to(at::kDouble);   // [Q, D]
+    const at::Tensor latents = projection->latent_query.to(at::kDouble);                                // [Q, D]
+    // R latent_i = target_i for every i, least norm: R = T^T (L L^T)^-1 L.
+    const at::Tensor gram = at::matmul(latents, latents.transpose(0, 1));
+    const at::Tensor r = at::matmul(targets.transpose(0, 1), at::matmul(at::inverse(gram), latents));   // [D, D]
+    const double headDim = static_cast<double>(width) / attention->heads;
+    // logit(own patch) = a^2 |target slice|^2 / sqrt(headDim) ~ a^2 sqrt(headDim) with unit-scale entries.
+    const double a = std::sqrt(kAlignedLogitGain * 6.0 / std::sqrt(headDim));
+    attention->q_proj->weight.copy_((r * a).to(at::kFloat));
+    attention->k_proj->weight.copy_(at::eye(width, at::TensorOptions().dtype(at::kFloat)) * a);
+    if (attention->q_proj->bias.defined()) attention->q_proj->bias.zero_();
+    if (attention->k_proj->bias.defined()) attention->k_proj->bias.zero_();
+}
+
+// 2-D Fourier features of each location token's cell (row, column on the bins x bins grid), mixed into the
+// embedding by a random orthonormal basis and scaled to the random embeddings' norm; a small random part keeps
+// the tokens apart.
+void structureLocationEmbeddings(Kosmos2ForConditionalGeneration& model, std::int64_t firstId, double std,
+                                 at::Generator& generator) {
+    auto& embeddings = model->text_model->model->embed_tokens->weight;
+    const std::int64_t width = embeddings.size(1), count = tokens::kNumPatchIndexTokens;
+    if (firstId < 0 || firstId + count > embeddings.size(0)) return;
+    const int bins = 32;
+    const int frequencies = 12;                       // wavelengths from 2 to 64 cells, geometric
+    const std::int64_t featureCount = 4 * frequencies;
+    if (featureCount > width) return;
+    at::Tensor features = at::empty({count, featureCount}, at::TensorOptions().dtype(at::kDouble));
+    auto f = features.accessor<double, 2>();
+    for (std::int64_t k = 0; k < count; ++k) {
+        const double row = static_cast<double>(k / bins) + 0.5, column = static_cast<double>(k % bins) + 0.5;
+        for (int i = 0; i < frequencies; ++i) {
+            const double omega = 2.0 * M_PI / (2.0 * std::pow(32.0, static_cast<double>(i) / (frequencies - 1)));
+            f[k][4 * i + 0] = std::sin(omega * row);
+            f[k][4 * i + 1] = std::cos(omega * row);
+            f[k][4 * i + 2] = std::sin(omega * column);
+            f[k][4 * i + 3] = std::cos(omega * column);
+        }
+    }
+    features /= std::sqrt(static_cast<double>(2 * frequencies));   // unit norm rows
+    at::Tensor basis = at::empty({width, featureCount}, at::TensorOptions().dtype(at::kFloat)).normal_(0, 1, generator);
+    basis = std::get<0>(at::linalg_qr(basis.to(at::kDouble)));      // [width, featureCount], orthonormal columns
+    const double norm = std::sqrt(static_cast<double>(width)) * std;  // a random embedding's norm
+    at::Tensor structured = at::matmul(features, basis.transpose(0, 1)) * (0.9 * norm);
+    at::Tensor noise = at::empty({count, width}, at::TensorOptions().dtype(at::kFloat)).normal_(0, std, generator);
+    embeddings.narrow(0, firstId, count).copy_((structured.to(at::kFloat) + noise * 0.45));
+}
+
 } // namespace
 
 InitOptions initOptionsFromConfigJson(const std::string& text, const std::string& source) {
@@ -106,24 +174,54 @@ void initializeWeights(Kosmos2ForConditionalGeneration& model, const InitOptions
         if (name == "text_model.model.embed_tokens.weight") value[config.text.padTokenId].zero_();   // padding_idx
         p.set_data(value.to(p.options()));
     }
+    if (options.balancedLatentQueries) {
+        structureLocationEmbeddings(model, options.firstLocationTokenId, options.initStd, generator);
+        alignResampler(model);
+    }
     if (tied) tieLmHead(model);
 }
 
-double imageShareOfImageEmbeddings(Kosmos2ForConditionalGeneration& model, const at::Tensor& pixelValues) {
+std::int64_t alignedImageRow(std::int64_t query, std::int64_t queries, std::int64_t rows) {
+    const auto side = [](std::int64_t n) {
+        const auto s = static_cast<std::int64_t>(std::llround(std::sqrt(static_cast<double>(n))));
+        return s * s == n ? s : 0;
+    };
+    const std::int64_t grid = side(rows - 1), queryGrid = side(queries);
+    if (grid > 0 && queryGrid > 0 && queryGrid <= grid) {
+        // The patch at the centre of the query's cell on a queryGrid x queryGrid tiling of the patch grid.
+        const auto centre = [&](std::int64_t k) { return (2 * k + 1) * grid / (2 * queryGrid); };
+        return 1 + centre(query / queryGrid) * grid + centre(query % queryGrid);
+    }
+    return 1 + query * (rows - 1) / queries;
+}
+
+at::Tensor resamplerAttention(Kosmos2ForConditionalGeneration& model, const at::Tensor& pixelValues) {
     at::NoGradGuard noGrad;
     at::Tensor features;
     model->imageEmbeds(pixelValues, &features);
     auto& projection = model->image_to_text_projection;
     auto& attention = projection->x_attn;
     const at::Tensor h = projection->dense(features);                       // [B, P, D]
-    const std::int64_t batch = h.size(0), imageRows = h.size(1);
+    const std::int64_t batch = h.size(0);
     const at::Tensor queries = projection->latent_query.unsqueeze(0).expand({batch, -1, -1});
-    const at::Tensor keyValue = at::cat({h, queries}, 1);
+    const at::Tensor keys = at::cat({h, queries}, 1);
     const std::int64_t heads = attention->heads, dim = h.size(2) / heads;
     const auto split = [&](const at::Tensor& x) { return x.view({batch, x.size(1), heads, dim}).transpose(1, 2); };
     const at::Tensor q = split(attention->q_proj(queries) / std::sqrt(static_cast<double>(dim)));
-    const at::Tensor k = split(attention->k_proj(keyValue)), v = split(attention->v_proj(keyValue));
-    const at::Tensor weights = at::softmax(at::matmul(q, k.transpose(-1, -2)), -1);   // [B, H, 64, P + 64]
+    return at::softmax(at::matmul(q, split(attention->k_proj(keys)).transpose(-1, -2)), -1);
+}
+
+double imageShareOfImageEmbeddings(Kosmos2ForConditionalGeneration& model, const at::Tensor& pixelValues) {
+    const at::Tensor weights = resamplerAttention(model, pixelValues);     // [B, H, 64, P + 64]
+    at::NoGradGuard noGrad;
+    at::Tensor features;
+    model->imageEmbeds(pixelValues, &features);
+    auto& projection = model->image_to_text_projection;
+    const at::Tensor h = projection->dense(features);
+    const std::int64_t batch = h.size(0), imageRows = h.size(1);
+    const at::Tensor keyValue = at::cat({h, projection->latent_query.unsqueeze(0).expand({batch, -1, -1})}, 1);
+    const std::int64_t heads = projection->x_attn->heads, dim = h.size(2) / heads;
+    const at::Tensor v = projection->x_attn->v_proj(keyValue).view({batch, keyValue.size(1), heads, dim}).transpose(1, 2);
     const auto part = [&](std::int64_t from, std::int64_t count) {
         const at::Tensor out = at::matmul(weights.narrow(-1, from, count), v.narrow(2, from, count));
         return out.transpose(1, 2).reshape({batch, -1, heads * dim}).norm(2, -1);   // [B, 64]
@@ -152,6 +250,7 @@ std::int64_t createModelFolder(const NewModelRequest& request) {
     InitOptions init = initOptionsFromConfigJson(text, request.configPath);
     init.seed = request.init.seed;
     init.balancedLatentQueries = request.init.balancedLatentQueries;
+    init.firstLocationTokenId = tokenizer.patchIndexId(0);
 
     std::error_code ec;
     if (fs::exists(request.outDir, ec) && !fs::is_empty(request.outDir, ec)) {

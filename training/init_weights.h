@@ -24,6 +24,15 @@ struct InitOptions {
     // std ~2 so each query starts reading its own mix of patches, and the vision position embeddings
     // start about as large as a patch's content.
     bool balancedLatentQueries = true;
+    // With balancedLatentQueries, two more starting points for training from scratch:
+    // - the resampler starts as a lookup: latent query i reads the image row of one place (alignedImageRow: the
+    //   patch at the centre of cell i of an 8 x 8 tiling of the patch grid), so the 64 image embeddings start
+    //   as 64 places in the image instead of 64 mixes of all of them;
+    // - the 1024 location tokens (<patch_index_0000> first, at firstLocationTokenId; -1: none) start with
+    //   embeddings that vary smoothly with their cell's row and column (2-D Fourier features), so with the tied
+    //   lm_head a hidden state that points near a cell also scores its neighbours: the boxes are learned as a
+    //   place on the grid, not as 1024 unrelated words.
+    std::int64_t firstLocationTokenId = -1;
 };
 
 // Reads init_std / initializer_range / initializer_factor from a config.json text (defaults when absent).
@@ -38,6 +47,13 @@ void initializeWeights(Kosmos2ForConditionalGeneration& model, const InitOptions
 // over the 64 embeddings and the batch. Near 1 % with transformers' init on real-size models; the
 // balanced init starts it near the image rows' share of the keys (257 / 321).
 double imageShareOfImageEmbeddings(Kosmos2ForConditionalGeneration& model, const at::Tensor& pixelValues);
+
+// The image row (0 is the class token) latent query `query` of `queries` reads in the aligned resampler: the
+// patch at the centre of the query's cell when both counts are squares (rows - 1 patches), else evenly spaced.
+std::int64_t alignedImageRow(std::int64_t query, std::int64_t queries, std::int64_t rows);
+
+// The resampler's attention weights [B, heads, queries, rows + queries] (image rows first, then the queries).
+at::Tensor resamplerAttention(Kosmos2ForConditionalGeneration& model, const at::Tensor& pixelValues);
 
 // `kosmos2 init`: a new model folder from a config.json (sizes; text_config.vocab_size may be left out and
 // is then the tokenizer's) and a sentencepiece model. `outDir` must be new or empty, or hold a model

@@ -115,7 +115,7 @@ struct Parameters {
 
 // Freezes everything, then unfreezes what the mode trains. The tied lm_head is the embeddings and is
 // never a separate parameter; norms and biases get no weight decay.
-Parameters selectParameters(Kosmos2ForConditionalGeneration& model, bool lora, bool freezeVision) {
+Parameters selectParameters(Kosmos2ForConditionalGeneration& model, bool lora, bool freezeVision, double visionLrScale) {
     Parameters out;
     const bool tied = lmHeadTied(model);
     for (auto& item : model->named_parameters(true)) {
@@ -128,7 +128,8 @@ Parameters selectParameters(Kosmos2ForConditionalGeneration& model, bool lora, b
         if (!train) continue;
         const bool norm = name.find("norm") != std::string::npos || name.find("layrnorm") != std::string::npos ||
                           name.find("inner_attn_ln") != std::string::npos;
-        out.trainable.push_back({name, p, !(endsWith(name, ".bias") || norm)});
+        const double scale = !lora && name.rfind("vision_model.", 0) == 0 ? visionLrScale : 1.0;
+        out.trainable.push_back({name, p, !(endsWith(name, ".bias") || norm), scale});
         out.count += p.numel();
     }
     return out;
@@ -283,7 +284,8 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         adapters = enableLora(model, o.lora, o.seed);
         if (resumed) loadAdapterTensors(adapters, resumeDir + "/adapter_model.safetensors");
     }
-    Parameters params = selectParameters(model, lora, freezeVision);
+    if (!(o.visionLrScale > 0 && o.visionLrScale <= 100)) throw Error("--vision-lr-scale must be in (0, 100]");
+    Parameters params = selectParameters(model, lora, freezeVision, o.visionLrScale);
     if (params.trainable.empty()) throw Error("nothing to train (every parameter is frozen)");
     model->train();
     model->text_model->model->dropout = o.dropout;

@@ -22,6 +22,7 @@ json optionsToJson(const TrainerOptions& o) {
             {"batch_size", o.batchSize},
             {"gradient_accumulation", o.gradientAccumulation},
             {"learning_rate", o.learningRate},
+            {"vision_lr_scale", o.visionLrScale},
             {"weight_decay", o.weightDecay},
             {"beta1", o.beta1},
             {"beta2", o.beta2},
@@ -51,6 +52,7 @@ void optionsFromJson(const json& j, TrainerOptions& o) {
     o.batchSize = j.at("batch_size").get<int>();
     o.gradientAccumulation = j.at("gradient_accumulation").get<int>();
     o.learningRate = j.at("learning_rate").get<double>();
+    o.visionLrScale = j.value("vision_lr_scale", 1.0);
     o.weightDecay = j.at("weight_decay").get<double>();
     o.beta1 = j.at("beta1").get<double>();
     o.beta2 = j.at("beta2").get<double>();

@@ -120,14 +120,16 @@ private slots:
         at::Tensor b = at::full({2}, 1.0, at::kDouble).requires_grad_(true);
         AdamWOptions options;
         options.weightDecay = 0.1;
-        AdamW adam({{"w", w, true}, {"b", b, false}}, options);
-        (w * at::tensor({0.5, -2.0}, at::kDouble)).sum().add((b * 3).sum()).backward();
+        at::Tensor slow = at::full({1}, 1.0, at::kDouble).requires_grad_(true);   // lrScale 0.25: a quarter of the rate
+        AdamW adam({{"w", w, true}, {"b", b, false}, {"slow", slow, true, 0.25}}, options);
+        (w * at::tensor({0.5, -2.0}, at::kDouble)).sum().add((b * 3).sum()).add((slow * 5).sum()).backward();
         adam.step(0.01);
+        QVERIFY(std::abs(slow[0].item<double>() - (1 * (1 - 0.0025 * 0.1) - 0.0025 * 5 / (5 + 1e-8))) < 1e-12);
         QVERIFY(std::abs(w[0].item<double>() - (1 * (1 - 0.01 * 0.1) - 0.01 * 0.5 / (0.5 + 1e-8))) < 1e-12);
         QVERIFY(std::abs(w[1].item<double>() - (1 * (1 - 0.01 * 0.1) + 0.01 * 2 / (2 + 1e-8))) < 1e-12);
         QVERIFY(std::abs(b[0].item<double>() - (1 - 0.01 * 3 / (3 + 1e-8))) < 1e-12);   // no decay
         QCOMPARE(adam.steps(), std::int64_t(1));
-        QCOMPARE(adam.state().size(), std::size_t(4));
+        QCOMPARE(adam.state().size(), std::size_t(6));
 
         // Global-norm clipping: norm of (3, 4) and (12) is 13, scaled to 6.5.
         at::Tensor x = at::zeros({2}).requires_grad_(true), y = at::zeros({1}).requires_grad_(true);
@@ -427,7 +429,10 @@ private slots:
             const double positionStd =
                 w.at("vision_model.model.embeddings.position_embedding.weight").std().item<double>();
             QVERIFY(std::abs(denseStd - (balanced ? 1.0 : 0.02)) < (balanced ? 0.05 : 0.001));
-            QVERIFY(std::abs(resamplerQStd - (balanced ? std::sqrt(2.0 / 256) : 0.02)) < 0.005);
+            if (!balanced) QVERIFY(std::abs(resamplerQStd - 0.02) < 0.001);
+            // The aligned resampler reads the identity through k_proj (balanced) ...
+            const at::Tensor kProj = w.at("image_to_text_projection.x_attn.k_proj.weight");
+            if (balanced) QVERIFY(at::allclose(kProj / kProj[0][0], at::eye(256)));
             QVERIFY(std::abs(positionStd - (balanced ? 0.5 : 0.02)) < (balanced ? 0.05 : 0.005));
             QVERIFY(fs::exists(request.outDir + "/tokenizer_config.json"));
             QVERIFY(fs::exists(request.outDir + "/special_tokens_map.json"));
@@ -435,6 +440,7 @@ private slots:
             CheckpointLoadOptions load;
             Kosmos2ForConditionalGeneration model = loadKosmos2(request.outDir, load);
             share.push_back(imageShareOfImageEmbeddings(model, batch.pixelValues));
+            if (balanced) checkAlignedStart(model, batch.pixelValues);
             at::manual_seed(5);   // noise: patches unlike each other, as in photographs
             noiseShare.push_back(imageShareOfImageEmbeddings(model, at::randn({2, 3, 224, 224})));
             at::NoGradGuard noGrad;
@@ -460,6 +466,42 @@ private slots:
         again.outDir = root + "/data";
         again.overwrite = true;
         QVERIFY_THROWS_EXCEPTION(Error, createModelFolder(again));   // not a model folder: never replaced
+    }
+
+private:
+    // The balanced init's starting points for training from scratch (InitOptions): each latent query reads
+    // its own place of the image, and location tokens of neighbouring cells start alike.
+    static void checkAlignedStart(Kosmos2ForConditionalGeneration& model, const at::Tensor& drawn) {
+        const std::int64_t rows = 257, queries = 64;   // 16 x 16 patches + class token; 8 x 8 queries
+        QCOMPARE(alignedImageRow(0, queries, rows), std::int64_t(1 + 1 * 16 + 1));
+        QCOMPARE(alignedImageRow(63, queries, rows), std::int64_t(1 + 15 * 16 + 15));
+        QCOMPARE(alignedImageRow(9, 64, 65), std::int64_t(10));   // 8 x 8 patches: query i reads patch i
+        const auto ownRowShare = [&](const at::Tensor& pixels) {
+            const at::Tensor attention = resamplerAttention(model, pixels).mean(1);   // [B, Q, rows + Q]
+            const at::Tensor best = attention.argmax(-1);
+            double hits = 0;
+            for (std::int64_t b = 0; b < best.size(0); ++b)
+                for (std::int64_t i = 0; i < queries; ++i)
+                    hits += best[b][i].item<std::int64_t>() == alignedImageRow(i, queries, rows);
+            return hits / static_cast<double>(best.size(0) * queries);
+        };
+        const double blank = ownRowShare(at::zeros({1, 3, 224, 224}));
+        const double shapes = ownRowShare(drawn);
+        qInfo("aligned resampler: the query's own patch is its most attended row for %.2f of the queries on a "
+              "blank picture, %.2f on drawn shapes", blank, shapes);
+        QCOMPARE(blank, 1.0);
+        QVERIFY(shapes > 0.7);
+
+        const at::Tensor e = model->text_model->model->embed_tokens->weight;
+        const Tokenizer tokenizer = Tokenizer::load(testing::fixtureModel());
+        const auto location = [&](int row, int column) { return e[tokenizer.patchIndexId(row * 32 + column)]; };
+        const auto cosine = [](const at::Tensor& a, const at::Tensor& b) {
+            return (a.dot(b) / (a.norm() * b.norm())).item<double>();
+        };
+        const double near = cosine(location(10, 10), location(10, 11)), far = cosine(location(10, 10), location(26, 3));
+        const double word = cosine(location(10, 10), e[tokenizer.tokenToId("<phrase>")]);
+        qInfo("location embeddings: cosine to the next cell %.3f, to a far cell %.3f, to <phrase> %.3f", near, far, word);
+        QVERIFY(near > 0.5 && near > far + 0.4 && std::abs(word) < 0.3);
     }
 };
 
