@@ -68,12 +68,63 @@ Rule ruleFor(const std::string& name, const KosmosConfig& c, const InitOptions& 
 // Per-head attention logits of the aligned resampler (see alignResampler): a query's own patch scores about
 // this much above the rest when the patch's content is blank (content lowers it, still well above the others).
 constexpr double kAlignedLogitGain = 1.5;
+// Norm of the place part of an image embedding (before the text model's embed_scale); the content part drawn
+// at init_std is about as large.
+constexpr double kPlaceNorm = 2.0;
+constexpr int kLocationBins = 32;
+constexpr int kLocationFrequencies = 12;   // wavelengths from 2 to 64 cells, geometric
+
+// 2-D Fourier features of a point on the location grid (row, column in cells), unit norm.
+at::Tensor locationFeatures(double row, double column) {
+    at::Tensor out = at::empty({4 * kLocationFrequencies}, at::TensorOptions().dtype(at::kDouble));
+    auto f = out.accessor<double, 1>();
+    for (int i = 0; i < kLocationFrequencies; ++i) {
+        const double wavelength = 2.0 * std::pow(32.0, static_cast<double>(i) / (kLocationFrequencies - 1));
+        const double omega = 2.0 * M_PI / wavelength;
+        f[4 * i + 0] = std::sin(omega * row);
+        f[4 * i + 1] = std::cos(omega * row);
+        f[4 * i + 2] = std::sin(omega * column);
+        f[4 * i + 3] = std::cos(omega * column);
+    }
+    return out / std::sqrt(static_cast<double>(2 * kLocationFrequencies));
+}
+
+// Location token embeddings: the Fourier features of their cell's centre, mixed into the embedding by a random
+// orthonormal basis and scaled to a random embedding's norm, plus a small random part that keeps the tokens
+// apart. Returns the basis [width, features] (undefined when the vocabulary has no location tokens).
+at::Tensor structureLocationEmbeddings(Kosmos2ForConditionalGeneration& model, std::int64_t firstId, double std,
+                                       at::Generator& generator) {
+    auto& embeddings = model->text_model->model->embed_tokens->weight;
+    const std::int64_t width = embeddings.size(1), count = tokens::kNumPatchIndexTokens;
+    const std::int64_t featureCount = 4 * kLocationFrequencies;
+    if (firstId < 0 || firstId + count > embeddings.size(0) || featureCount > width) return {};
+    at::Tensor features = at::empty({count, featureCount}, at::TensorOptions().dtype(at::kDouble));
+    for (std::int64_t k = 0; k < count; ++k)
+        features[k].copy_(locationFeatures(static_cast<double>(k / kLocationBins) + 0.5,
+                                           static_cast<double>(k % kLocationBins) + 0.5));
+    at::Tensor basis = at::empty({width, featureCount}, at::TensorOptions().dtype(at::kFloat)).normal_(0, 1, generator);
+    basis = std::get<0>(at::linalg_qr(basis.to(at::kDouble)));      // orthonormal columns
+    const double norm = std::sqrt(static_cast<double>(width)) * std;
+    const at::Tensor structured = at::matmul(features, basis.transpose(0, 1)) * (0.9 * norm);
+    const at::Tensor noise = at::empty({count, width}, at::TensorOptions().dtype(at::kFloat)).normal_(0, std, generator);
+    embeddings.narrow(0, firstId, count).copy_(structured.to(at::kFloat) + noise * 0.45);
+    return basis;
+}
+
+// Least-norm W with W x_i = y_i for the rows of x [n, in] and y [n, out] (least squares where the x_i are
+// dependent, e.g. more patches than vision dimensions): W = Y^T pinv(X^T).
+at::Tensor solveRows(const at::Tensor& x, const at::Tensor& y) {
+    return at::matmul(y.transpose(0, 1), at::linalg_pinv(x.transpose(0, 1), 1e-2, /*hermitian=*/false));
+}
 
 // Latent query i attends to the image row of its place (alignedImageRow). The keys of image rows are
 // a * dense(features); the queries' projection maps each latent query (kept random, std 1) onto
 // a * dense(features of its patch in a blank picture), by least squares, so query i scores high against its own
 // patch and at chance against the latent queries themselves (a symmetric q = k would make every query read itself).
-void alignResampler(Kosmos2ForConditionalGeneration& model) {
+// With a location basis, the value path also writes where the patch is: out_proj(v_proj(row of patch i)) gets a
+// part kPlaceNorm * basis * features(centre of patch i) beside its random (content) part, so image embedding i
+// reads like the location tokens of its place.
+void alignResampler(Kosmos2ForConditionalGeneration& model, const at::Tensor& basis) {
     auto& projection = model->image_to_text_projection;
     auto& attention = projection->x_attn;
     const std::int64_t queries = projection->latent_query.size(0), width = projection->latent_query.size(1);
@@ -87,49 +138,45 @@ void alignResampler(Kosmos2ForConditionalGeneration& model) {
     const at::Tensor index = at::tensor(own, at::TensorOptions().dtype(at::kLong));
     const at::Tensor targets = projection->dense(features[0].index_select(0, index)).to(at::kDouble);   // [Q, D]
     const at::Tensor latents = projection->latent_query.to(at::kDouble);                                // [Q, D]
-    // R latent_i = target_i for every i, least norm: R = T^T (L L^T)^-1 L.
-    const at::Tensor gram = at::matmul(latents, latents.transpose(0, 1));
-    const at::Tensor r = at::matmul(targets.transpose(0, 1), at::matmul(at::inverse(gram), latents));   // [D, D]
     const double headDim = static_cast<double>(width) / attention->heads;
     // logit(own patch) = a^2 |target slice|^2 / sqrt(headDim) ~ a^2 sqrt(headDim) with unit-scale entries.
     const double a = std::sqrt(kAlignedLogitGain * 6.0 / std::sqrt(headDim));
-    attention->q_proj->weight.copy_((r * a).to(at::kFloat));
+    attention->q_proj->weight.copy_((solveRows(latents, targets) * a).to(at::kFloat));
     attention->k_proj->weight.copy_(at::eye(width, at::TensorOptions().dtype(at::kFloat)) * a);
     if (attention->q_proj->bias.defined()) attention->q_proj->bias.zero_();
     if (attention->k_proj->bias.defined()) attention->k_proj->bias.zero_();
+    if (!basis.defined()) return;
+
+    const std::int64_t grid = static_cast<std::int64_t>(std::llround(std::sqrt(static_cast<double>(rows - 1))));
+    if (grid * grid != rows - 1) return;
+    at::Tensor places = at::empty({queries, basis.size(0)}, at::TensorOptions().dtype(at::kDouble));
+    for (std::int64_t i = 0; i < queries; ++i) {
+        const std::int64_t patch = own[static_cast<std::size_t>(i)] - 1;
+        const double cell = static_cast<double>(kLocationBins) / static_cast<double>(grid);
+        places[i].copy_(at::matmul(basis, locationFeatures((static_cast<double>(patch / grid) + 0.5) * cell,
+                                                           (static_cast<double>(patch % grid) + 0.5) * cell)));
+    }
+    // v_proj stays random; out_proj gains the map from v_proj(target_i) to the place of patch i.
+    const at::Tensor values = attention->v_proj(targets.to(at::kFloat)).to(at::kDouble);
+    attention->out_proj->weight.add_(solveRows(values, places * kPlaceNorm).to(at::kFloat));
 }
 
-// 2-D Fourier features of each location token's cell (row, column on the bins x bins grid), mixed into the
-// embedding by a random orthonormal basis and scaled to the random embeddings' norm; a small random part keeps
-// the tokens apart.
-void structureLocationEmbeddings(Kosmos2ForConditionalGeneration& model, std::int64_t firstId, double std,
-                                 at::Generator& generator) {
-    auto& embeddings = model->text_model->model->embed_tokens->weight;
-    const std::int64_t width = embeddings.size(1), count = tokens::kNumPatchIndexTokens;
-    if (firstId < 0 || firstId + count > embeddings.size(0)) return;
-    const int bins = 32;
-    const int frequencies = 12;                       // wavelengths from 2 to 64 cells, geometric
-    const std::int64_t featureCount = 4 * frequencies;
-    if (featureCount > width) return;
-    at::Tensor features = at::empty({count, featureCount}, at::TensorOptions().dtype(at::kDouble));
-    auto f = features.accessor<double, 2>();
-    for (std::int64_t k = 0; k < count; ++k) {
-        const double row = static_cast<double>(k / bins) + 0.5, column = static_cast<double>(k % bins) + 0.5;
-        for (int i = 0; i < frequencies; ++i) {
-            const double omega = 2.0 * M_PI / (2.0 * std::pow(32.0, static_cast<double>(i) / (frequencies - 1)));
-            f[k][4 * i + 0] = std::sin(omega * row);
-            f[k][4 * i + 1] = std::cos(omega * row);
-            f[k][4 * i + 2] = std::sin(omega * column);
-            f[k][4 * i + 3] = std::cos(omega * column);
-        }
-    }
-    features /= std::sqrt(static_cast<double>(2 * frequencies));   // unit norm rows
-    at::Tensor basis = at::empty({width, featureCount}, at::TensorOptions().dtype(at::kFloat)).normal_(0, 1, generator);
-    basis = std::get<0>(at::linalg_qr(basis.to(at::kDouble)));      // [width, featureCount], orthonormal columns
-    const double norm = std::sqrt(static_cast<double>(width)) * std;  // a random embedding's norm
-    at::Tensor structured = at::matmul(features, basis.transpose(0, 1)) * (0.9 * norm);
-    at::Tensor noise = at::empty({count, width}, at::TensorOptions().dtype(at::kFloat)).normal_(0, std, generator);
-    embeddings.narrow(0, firstId, count).copy_((structured.to(at::kFloat) + noise * 0.45));
+// One head of the last decoder layer starts as a copy of places: its value reads an input's coordinates in the
+// location basis and its output writes them back, so a position that attends to an image embedding (or to a
+// location token) raises the scores of the location tokens near that place through the tied lm_head. What the
+// head attends to is left to training; this gives its gradient a direction from the first step.
+void addLocationCopyHead(Kosmos2ForConditionalGeneration& model, const at::Tensor& basis) {
+    auto& layers = model->text_model->model->layerList;
+    if (!basis.defined() || layers.empty()) return;
+    auto& attention = layers.back()->self_attn;
+    const std::int64_t width = basis.size(0), featureCount = basis.size(1);
+    const std::int64_t headDim = width / attention->heads;
+    if (featureCount > headDim) return;
+    const at::Tensor b = basis.to(at::kFloat);
+    attention->v_proj->weight.narrow(0, 0, headDim).zero_();
+    attention->v_proj->weight.narrow(0, 0, featureCount).copy_(b.transpose(0, 1));
+    attention->out_proj->weight.narrow(1, 0, headDim).zero_();
+    attention->out_proj->weight.narrow(1, 0, featureCount).copy_(b);
 }
 
 } // namespace
@@ -175,8 +222,9 @@ void initializeWeights(Kosmos2ForConditionalGeneration& model, const InitOptions
         p.set_data(value.to(p.options()));
     }
     if (options.balancedLatentQueries) {
-        structureLocationEmbeddings(model, options.firstLocationTokenId, options.initStd, generator);
-        alignResampler(model);
+        const at::Tensor basis = structureLocationEmbeddings(model, options.firstLocationTokenId, options.initStd, generator);
+        alignResampler(model, basis);
+        addLocationCopyHead(model, basis);
     }
     if (tied) tieLmHead(model);
 }

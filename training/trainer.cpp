@@ -115,7 +115,8 @@ struct Parameters {
 
 // Freezes everything, then unfreezes what the mode trains. The tied lm_head is the embeddings and is
 // never a separate parameter; norms and biases get no weight decay.
-Parameters selectParameters(Kosmos2ForConditionalGeneration& model, bool lora, bool freezeVision, double visionLrScale) {
+Parameters selectParameters(Kosmos2ForConditionalGeneration& model, bool lora, bool freezeVision, double visionLrScale,
+                             double connectorLrScale) {
     Parameters out;
     const bool tied = lmHeadTied(model);
     for (auto& item : model->named_parameters(true)) {
@@ -128,7 +129,9 @@ Parameters selectParameters(Kosmos2ForConditionalGeneration& model, bool lora, b
         if (!train) continue;
         const bool norm = name.find("norm") != std::string::npos || name.find("layrnorm") != std::string::npos ||
                           name.find("inner_attn_ln") != std::string::npos;
-        const double scale = !lora && name.rfind("vision_model.", 0) == 0 ? visionLrScale : 1.0;
+        double scale = 1.0;
+        if (!lora && name.rfind("vision_model.", 0) == 0) scale = visionLrScale;
+        if (!lora && name.rfind("image_to_text_projection.", 0) == 0) scale = connectorLrScale;
         out.trainable.push_back({name, p, !(endsWith(name, ".bias") || norm), scale});
         out.count += p.numel();
     }
@@ -284,8 +287,9 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         adapters = enableLora(model, o.lora, o.seed);
         if (resumed) loadAdapterTensors(adapters, resumeDir + "/adapter_model.safetensors");
     }
-    if (!(o.visionLrScale > 0 && o.visionLrScale <= 100)) throw Error("--vision-lr-scale must be in (0, 100]");
-    Parameters params = selectParameters(model, lora, freezeVision, o.visionLrScale);
+    if (!(o.visionLrScale >= 0 && o.visionLrScale <= 100)) throw Error("--vision-lr-scale must be in [0, 100]");
+    if (!(o.connectorLrScale >= 0 && o.connectorLrScale <= 100)) throw Error("--connector-lr-scale must be in [0, 100]");
+    Parameters params = selectParameters(model, lora, freezeVision, o.visionLrScale, o.connectorLrScale);
     if (params.trainable.empty()) throw Error("nothing to train (every parameter is frozen)");
     model->train();
     model->text_model->model->dropout = o.dropout;

@@ -49,6 +49,7 @@ struct TrainerOptions {
     int gradientAccumulation = 1;         // micro-batches per optimizer step
     double learningRate = -1;             // -1: 2e-4 for LoRA, 5e-5 for full
     double visionLrScale = 1.0;           // the vision tower's rate is learningRate * this (full mode)
+    double connectorLrScale = 1.0;        // the same for image_to_text_projection (0: kept as it is)
     double weightDecay = 0.01;            // AdamW; not on biases and norms
     double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
     std::int64_t warmupSteps = -1;        // -1: 5 % of the steps

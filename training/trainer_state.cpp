@@ -23,6 +23,7 @@ json optionsToJson(const TrainerOptions& o) {
             {"gradient_accumulation", o.gradientAccumulation},
             {"learning_rate", o.learningRate},
             {"vision_lr_scale", o.visionLrScale},
+            {"connector_lr_scale", o.connectorLrScale},
             {"weight_decay", o.weightDecay},
             {"beta1", o.beta1},
             {"beta2", o.beta2},
@@ -53,6 +54,7 @@ void optionsFromJson(const json& j, TrainerOptions& o) {
     o.gradientAccumulation = j.at("gradient_accumulation").get<int>();
     o.learningRate = j.at("learning_rate").get<double>();
     o.visionLrScale = j.value("vision_lr_scale", 1.0);
+    o.connectorLrScale = j.value("connector_lr_scale", 1.0);
     o.weightDecay = j.at("weight_decay").get<double>();
     o.beta1 = j.at("beta1").get<double>();
     o.beta2 = j.at("beta2").get<double>();

@@ -116,6 +116,8 @@ void addTrainCommand(CLI::App& app) {
     cmd->add_option("--lr", t.learningRate, "Peak learning rate (default 2e-4 LoRA, 5e-5 full)");
     cmd->add_option("--vision-lr-scale", t.visionLrScale,
                     "Full mode: the vision tower learns at --lr times this (default 1)");
+    cmd->add_option("--connector-lr-scale", t.connectorLrScale,
+                    "Full mode: the image-to-text projection learns at --lr times this (default 1; 0 keeps it)");
     cmd->add_option("--weight-decay", t.weightDecay, "AdamW weight decay (not on biases and norms)")->capture_default_str();
     cmd->add_option("--warmup", t.warmupSteps, "Linear warm-up steps (default 5% of --steps)");
     cmd->add_option("--min-lr-ratio", t.minLearningRateRatio, "Cosine floor as a fraction of --lr")->capture_default_str();
