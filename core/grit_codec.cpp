@@ -1,6 +1,7 @@
 #include "core/grit_codec.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "core/json_scan.h"
@@ -19,16 +20,16 @@ std::string parseJsonRecord(std::string_view text, GritJson& out) {
     }
     // Repeated fields of the record are refused, as decodeGritText refuses them.
     std::set<std::string> fields;
-    std::string repeated;
+    std::optional<std::string> repeated;   // the empty name is a name too
     const auto checkFields = [&](int depth, GritJson::parse_event_t event, GritJson& parsed) {
-        if (depth == 1 && event == GritJson::parse_event_t::key && repeated.empty() &&
+        if (depth == 1 && event == GritJson::parse_event_t::key && !repeated &&
             !fields.insert(parsed.get<std::string>()).second)
             repeated = parsed.get<std::string>();
         return true;
     };
     out = GritJson::parse(compact, checkFields, false);
     if (out.is_discarded()) return "invalid JSON";
-    if (!repeated.empty()) return "duplicate field '" + repeated + "'";
+    if (repeated) return "duplicate field '" + *repeated + "'";
     return {};
 }
 

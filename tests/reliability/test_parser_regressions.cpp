@@ -145,6 +145,10 @@ private slots:
                  std::string("duplicate field 'key'"));
         GritJson json;
         QCOMPARE(parseJsonRecord(R"({"key":"a","id":3,"id":4})", json), std::string("duplicate field 'id'"));
+        // The empty name repeated (fuzz_grit_record, duplicate-empty-field.json): refused by both, as any other.
+        QCOMPARE(parseJsonRecord(R"({"key":"a","":"","caption":"x","":""})", json), std::string("duplicate field ''"));
+        QCOMPARE(decodeGritText(R"({"key":"a","":"","caption":"x","":""})", sample, image),
+                 std::string("duplicate field ''"));
         // Repeated names inside a value are not fields of the record.
         QCOMPARE(parseJsonRecord(R"({"key":"a","extra":{"id":1},"id":2})", json), std::string());
         QCOMPARE(decodeGritText(R"({"key":"a","caption":"x","extra":{"id":1},"id":2})", sample, image), std::string());
