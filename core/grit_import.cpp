@@ -10,6 +10,7 @@
 #include "core/change_log.h"
 #include "core/grit_codec.h"
 #include "core/image_probe.h"
+#include "core/json_scan.h"
 #include "core/sample_repository.h"
 #include "core/sample_rows.h"
 #include "core/sha256.h"
@@ -167,7 +168,8 @@ private:
             // document; should that parser refuse what the scanner accepted, the record is refused here
             // rather than the discarded value throwing out of the import (found by fuzzing).
             GritJson json;
-            problem = parseJsonRecord(record.text, json);
+            problem = isValidUtf8Text(*record.pairedCaption) ? parseJsonRecord(record.text, json)
+                                                              : "the caption file is not valid UTF-8";
             if (problem.empty() && json.is_object()) {
                 json[grit::kCaption] = *record.pairedCaption;
                 problem = decodeGrit(json, sample, imageField, record.fallbackKey);

@@ -288,4 +288,15 @@ bool JsonScanner::copyValue(std::string& out, int depth) {
     return fail(c == '\0' ? "unexpected end of input" : "value expected");
 }
 
+bool isValidUtf8Text(std::string_view text) {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    for (std::size_t i = 0; i < text.size();) {
+        if (p[i] < 0x80) { ++i; continue; }
+        const std::size_t n = multibyteLength(p + i, text.size() - i);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
 } // namespace kosmos::store

@@ -16,6 +16,10 @@ struct JsonNumber {
     std::string_view text;       // as written
 };
 
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF), as the
+// scanner requires of JSON strings.
+bool isValidUtf8Text(std::string_view text);
+
 class JsonScanner {
 public:
     JsonScanner(std::string_view text, int maxDepth) : text_(text), maxDepth_(maxDepth) {}

@@ -113,6 +113,11 @@ private slots:
         write("000000002.png", pngBytes);
         write("000000001.json", R"({"key":"bad","score":1e999})");
         write("000000001.txt", "a red circle");
+        // fuzz_img2dataset (caption-not-utf8): a caption file that is not UTF-8 threw out of the import while the
+        // record was written back as JSON; now it is rejected by name.
+        write("000000003.png", pngBytes);
+        write("000000003.json", R"({"key":"latin1"})");
+        write("000000003.txt", "a r\xE9d circle \xFF");
         write("000000002.json", R"({"key":"good"})");
         write("000000002.txt", "a blue square");
         AnnotationStore store(":memory:");
@@ -123,10 +128,12 @@ private slots:
         const QString error = errorOf([&] { summary = importSources(store, {dir.path().toStdString()}, options); });
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QCOMPARE(summary.imported, std::int64_t(1));
-        QCOMPARE(summary.rejected, std::int64_t(1));
-        QCOMPARE(int(issues.size()), 1);
+        QCOMPARE(summary.rejected, std::int64_t(2));
+        QCOMPARE(int(issues.size()), 2);
         QCOMPARE(issues[0].reason, RejectReason::InvalidJson);
         QVERIFY2(issues[0].message.find("number out of range") != std::string::npos, issues[0].message.c_str());
+        QVERIFY2(issues[1].message.find("the caption file is not valid UTF-8") != std::string::npos,
+                 issues[1].message.c_str());
     }
 
     // fuzz_grit_record: a record repeating a field ("id": 3, later "id": 111.0e+2) decoded to the first id
