@@ -4,7 +4,7 @@
 #
 #   bin/kosmos2, bin/kosmos2-workbench
 #   lib/kosmos2/libkosmos_spm.so
-#   share/kosmos2/demo-model/            (once resources/demo-model is in the tree)
+#   share/kosmos2/demo-model/            (resources/demo-model)
 #   share/kosmos2/samples/               (datasets/samples: images, annotations.jsonl, grit-mini)
 #   share/applications/kosmos2-workbench.desktop
 #   share/icons/hicolor/{16x16..256x256,scalable}/apps/kosmos2-workbench.{png,svg}

@@ -73,8 +73,11 @@ cat stage1.log model.log > train.log
     --threads "$(nproc)"
 [[ -f heldout-b/annotations.jsonl ]] || python3 "$root/datasets/second_generator/make_shapes.py" --out heldout-b \
     --count $heldout_count --seed $heldout_b_seed
-"$kosmos2" eval --model model --data heldout-a/annotations.jsonl --json --quiet > eval-heldout-a.json
-"$kosmos2" eval --model model --data heldout-b/annotations.jsonl --json --quiet > eval-heldout-b.json
+for set in heldout-a heldout-b; do
+    [[ -s "eval-$set.json" ]] ||
+        { "$kosmos2" eval --model model --data "$set/annotations.jsonl" --json --quiet > "eval-$set.json.tmp" &&
+          mv "eval-$set.json.tmp" "eval-$set.json"; }
+done
 
 # Install: the checkpoint without its optimizer state, with the demo model's own generation settings
 # (greedy, no no_repeat_ngram_size: it would block the repeated `</object>, <phrase>` of long captions).
@@ -96,8 +99,13 @@ cat > "$out.new/generation_config.json" <<JSON
 }
 JSON
 cp eval-heldout-a.json eval-heldout-b.json "$out.new/"
-grep -E '^\{' train.log | tail -n 1 > "$out.new/train_summary.json" || true
-grep -E '^step [0-9]+/' train.log | sed -E 's/^step ([0-9]+)\/[0-9]+ +loss ([0-9.]+).*/\1 \2/' > "$out.new/loss_curve.tsv" || true
+summary=$(grep -hE '^\{' stage1.log model.log | tail -n 1 || true)
+[[ -z "$summary" ]] || echo "$summary" > "$out.new/train_summary.json"
+for log in stage1 model; do   # stage, step, training loss
+    grep -E '^step [0-9]+/' "$log.log" | sed -E "s/^step ([0-9]+)\/[0-9]+ +loss ([0-9.]+).*/$log\t\1\t\2/"
+done | sed 's/^model\t/stage2\t/' > "$out.new/loss_curve.tsv"
+{ echo "Stage 1"; echo; python3 "$here/learning_curve.py" stage1.log; echo; echo "Stage 2"; echo
+  python3 "$here/learning_curve.py" model.log; } > "$out.new/learning_curve.md"
 cat > "$out.new/recipe.json" <<JSON
 {
   "script": "datasets/demo_model/train_demo_model.sh",

@@ -1,7 +1,7 @@
-// Faults around model folders: a trainer SIGKILLed at random moments while it writes checkpoints every step
-// (the last checkpoint stays loadable, and the next run resumes from it), a full disk during a checkpoint save
-// (a size-limited tmpfs: the previous checkpoint stays byte for byte), and a model folder changed under a
-// loaded engine: model.safetensors replaced by a rename keeps generation exact (the old file stays mapped),
+// Faults around model folders: a trainer SIGKILLed at random moments (10 rounds) while it writes a checkpoint
+// after every step (the last checkpoint stays loadable, and the next run resumes from it), a full disk during a
+// checkpoint save (a size-limited tmpfs: the previous checkpoint stays byte for byte), and a model folder
+// changed under a loaded engine: model.safetensors replaced by a rename keeps generation exact (the old file stays mapped),
 // truncating it in place is the documented limitation (the mapped weights vanish: SIGBUS).
 #include "core/media/image_io.h"
 #include "model/engine/engine.h"
@@ -124,7 +124,7 @@ private slots:
         int faults = 0;
         std::int64_t lost = 0;
         std::int64_t lastStep = 0;
-        for (int round = 0; round < 6; ++round) {
+        for (int round = 0; round < 10; ++round) {
             Child child({selfPath(), "--child", "train", mData, out});
             QVERIFY(child.started());
             std::int64_t reported = -1;
@@ -134,7 +134,7 @@ private slots:
             QVERIFY2(child.readLine(line, 300000) && line.rfind("checkpoint ", 0) == 0, line.c_str());
             reported = std::stoll(line.substr(11));
             const auto firstSave = std::chrono::steady_clock::now() - start;
-            const int delayMs = std::uniform_int_distribution<int>(0, 1500)(random);
+            const int delayMs = std::uniform_int_distribution<int>(0, 400)(random);
             std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
             child.kill();
             QVERIFY(killedBy(child.wait(), SIGKILL));
