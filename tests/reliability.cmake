@@ -33,4 +33,7 @@ endforeach()
 # One test per crash the fuzzers found; config.cpp compiled in as above.
 kosmos_add_test(test_parser_regressions LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/reliability/test_parser_regressions.cpp ${PROJECT_SOURCE_DIR}/model/engine/config.cpp
-  LIBS kosmos_core)
+  LIBS kosmos_core kosmos_media)
+if(TARGET test_parser_regressions)
+  target_compile_definitions(test_parser_regressions PRIVATE KOSMOS_FUZZ_DIR="${PROJECT_SOURCE_DIR}/fuzz")
+endif()

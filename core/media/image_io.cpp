@@ -173,12 +173,18 @@ ImageHeader probeTiff(const ByteReader& r, const std::string& name)
         fail(name, "truncated (TIFF directory cut short)");
     std::uint64_t width = 0;
     std::uint64_t height = 0;
+    bool seenWidth = false, seenHeight = false;
     for (std::size_t i = 0; i < entries; ++i) {
         const std::size_t e = ifd + 2 + i * 12;
         const std::uint32_t tag = u16(e);
         const std::uint32_t type = u16(e + 2);
         if (tag != 256 && tag != 257)
             continue;
+        // A repeated size tag: the decoder may take the other one, so the pixel bound would not hold.
+        bool& seen = tag == 256 ? seenWidth : seenHeight;
+        if (seen)
+            fail(name, "not an image (TIFF directory repeats ImageWidth or ImageLength)");
+        seen = true;
         const std::uint64_t value = type == 3 ? u16(e + 8) : type == 4 ? u32(e + 8) : 0;
         (tag == 256 ? width : height) = value;
     }

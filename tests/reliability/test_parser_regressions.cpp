@@ -2,6 +2,7 @@
 // input that crashed it. The inputs themselves are in fuzz/regressions/<target>/ (replayed by test_fuzz_replay).
 #include "core/grit_codec.h"
 #include "core/grit_import.h"
+#include "core/media/image_io.h"
 #include "core/store.h"
 #include "model/engine/config.h"
 #include "model/error.h"
@@ -134,6 +135,21 @@ private slots:
         QVERIFY2(issues[0].message.find("number out of range") != std::string::npos, issues[0].message.c_str());
         QVERIFY2(issues[1].message.find("the caption file is not valid UTF-8") != std::string::npos,
                  issues[1].message.c_str());
+    }
+
+    // fuzz_image (tiff-repeated-width-tag.tif): a TIFF directory with ImageWidth twice (12, then 2). The probe
+    // took the last, the decoder the first, so the pixel bound checked before decoding was not the decoded
+    // image's. A repeated size tag is now refused before any pixel is decoded.
+    void tiffRepeatedSizeTagIsRefused() {
+        const std::string path = std::string(KOSMOS_FUZZ_DIR) + "/regressions/image/tiff-repeated-width-tag.tif";
+        std::ifstream in(path, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        QCOMPARE(bytes.size(), std::size_t(532));
+        const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+        QString error = errorOf([&] { probeImageBytes(data, bytes.size(), "tiff-repeated-width-tag.tif"); });
+        QVERIFY2(error.contains("repeats ImageWidth or ImageLength"), qPrintable(error));
+        error = errorOf([&] { loadImageBytes(data, bytes.size(), "tiff-repeated-width-tag.tif", ImageLoadLimits{}); });
+        QVERIFY2(error.contains("tiff-repeated-width-tag.tif"), qPrintable(error));
     }
 
     // fuzz_grit_record: a record repeating a field ("id": 3, later "id": 111.0e+2) decoded to the first id
