@@ -243,33 +243,50 @@ std::int64_t alignedImageRow(std::int64_t query, std::int64_t queries, std::int6
     return 1 + query * (rows - 1) / queries;
 }
 
-at::Tensor resamplerAttention(Kosmos2ForConditionalGeneration& model, const at::Tensor& pixelValues) {
-    at::NoGradGuard noGrad;
+namespace {
+
+// The resampler's keys and values read [dense(features); latent queries].
+struct ResamplerInputs {
+    at::Tensor keyValue;        // [B, P + Q, D]
+    std::int64_t imageRows = 0;
+};
+
+ResamplerInputs resamplerInputs(Kosmos2ForConditionalGeneration& model, const at::Tensor& pixelValues) {
     at::Tensor features;
     model->imageEmbeds(pixelValues, &features);
     auto& projection = model->image_to_text_projection;
-    auto& attention = projection->x_attn;
     const at::Tensor h = projection->dense(features);                       // [B, P, D]
-    const std::int64_t batch = h.size(0);
-    const at::Tensor queries = projection->latent_query.unsqueeze(0).expand({batch, -1, -1});
-    const at::Tensor keys = at::cat({h, queries}, 1);
-    const std::int64_t heads = attention->heads, dim = h.size(2) / heads;
+    const at::Tensor queries = projection->latent_query.unsqueeze(0).expand({h.size(0), -1, -1});
+    return {at::cat({h, queries}, 1), h.size(1)};
+}
+
+at::Tensor attentionWeights(Kosmos2ForConditionalGeneration& model, const ResamplerInputs& in) {
+    auto& projection = model->image_to_text_projection;
+    auto& attention = projection->x_attn;
+    const at::Tensor& keys = in.keyValue;
+    const std::int64_t batch = keys.size(0), heads = attention->heads, dim = keys.size(2) / heads;
     const auto split = [&](const at::Tensor& x) { return x.view({batch, x.size(1), heads, dim}).transpose(1, 2); };
+    const at::Tensor queries = keys.narrow(1, in.imageRows, keys.size(1) - in.imageRows);
     const at::Tensor q = split(attention->q_proj(queries) / std::sqrt(static_cast<double>(dim)));
     return at::softmax(at::matmul(q, split(attention->k_proj(keys)).transpose(-1, -2)), -1);
 }
 
-double imageShareOfImageEmbeddings(Kosmos2ForConditionalGeneration& model, const at::Tensor& pixelValues) {
-    const at::Tensor weights = resamplerAttention(model, pixelValues);     // [B, H, 64, P + 64]
+} // namespace
+
+at::Tensor resamplerAttention(Kosmos2ForConditionalGeneration& model, const at::Tensor& pixelValues) {
     at::NoGradGuard noGrad;
-    at::Tensor features;
-    model->imageEmbeds(pixelValues, &features);
-    auto& projection = model->image_to_text_projection;
-    const at::Tensor h = projection->dense(features);
-    const std::int64_t batch = h.size(0), imageRows = h.size(1);
-    const at::Tensor keyValue = at::cat({h, projection->latent_query.unsqueeze(0).expand({batch, -1, -1})}, 1);
-    const std::int64_t heads = projection->x_attn->heads, dim = h.size(2) / heads;
-    const at::Tensor v = projection->x_attn->v_proj(keyValue).view({batch, keyValue.size(1), heads, dim}).transpose(1, 2);
+    return attentionWeights(model, resamplerInputs(model, pixelValues));
+}
+
+double imageShareOfImageEmbeddings(Kosmos2ForConditionalGeneration& model, const at::Tensor& pixelValues) {
+    at::NoGradGuard noGrad;
+    const ResamplerInputs in = resamplerInputs(model, pixelValues);
+    const at::Tensor weights = attentionWeights(model, in);                 // [B, H, Q, P + Q]
+    const at::Tensor& keyValue = in.keyValue;
+    const std::int64_t batch = keyValue.size(0), imageRows = in.imageRows;
+    const std::int64_t heads = model->image_to_text_projection->x_attn->heads, dim = keyValue.size(2) / heads;
+    const at::Tensor v = model->image_to_text_projection->x_attn->v_proj(keyValue)
+                             .view({batch, keyValue.size(1), heads, dim}).transpose(1, 2);
     const auto part = [&](std::int64_t from, std::int64_t count) {
         const at::Tensor out = at::matmul(weights.narrow(-1, from, count), v.narrow(2, from, count));
         return out.transpose(1, 2).reshape({batch, -1, heads * dim}).norm(2, -1);   // [B, 64]
