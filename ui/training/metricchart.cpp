@@ -11,7 +11,9 @@ namespace kosmos::ui {
 
 MetricChart::MetricChart(const QString& title, const QString& yTitle, QWidget* parent)
     : QChartView(parent), mX(new QValueAxis), mY(new QValueAxis) {
-    auto* chart = new QChart;
+    // The view's own chart: a replacement passed to setChart() would orphan it (the view releases, never
+    // deletes, the chart it drops).
+    QChart* chart = this->chart();
     chart->setTitle(title);
     chart->setMargins(QMargins(4, 4, 4, 4));
     chart->legend()->setAlignment(Qt::AlignBottom);
@@ -24,7 +26,6 @@ MetricChart::MetricChart(const QString& title, const QString& yTitle, QWidget* p
     mY->setLabelFormat(QStringLiteral("%.3g"));
     chart->addAxis(mX, Qt::AlignBottom);
     chart->addAxis(mY, Qt::AlignLeft);
-    setChart(chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(180, 150);
     fitAxes();
