@@ -14,6 +14,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libarchive-dev
   xvfb xauth                        # offscreen/virtual display for GUI tests and screenshots
   python3                           # the second (independent) synthetic data generator
+  clang libclang-rt-14-dev          # libFuzzer: the fuzz smoke tests (label fuzz)
 )
 
 missing=()
