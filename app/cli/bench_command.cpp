@@ -84,7 +84,7 @@ void addBenchCommand(CLI::App& app) {
     cmd->add_option("--config", o->bench.configPath, "config.json for --random-weights (any size)");
     cmd->add_option("--image", o->image, "Image (default: a synthetic 640x480 image)");
     cmd->add_option("--device", o->bench.device, "cpu | cuda | auto")->capture_default_str();
-    cmd->add_option("--dtype", o->bench.dtype, "f32 | f16 | bf16")->capture_default_str();
+    cmd->add_option("--dtype", o->bench.dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
     cmd->add_option("--batch", o->bench.batch, "Images per batch")->capture_default_str();
     cmd->add_option("--runs", o->bench.runs, "Timed runs after one warm-up")->capture_default_str();
     cmd->add_option("--new-tokens", o->bench.newTokens, "Tokens generated per run")->capture_default_str();

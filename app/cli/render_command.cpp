@@ -58,7 +58,7 @@ void addRenderCommand(CLI::App& app) {
     cmd->add_flag("--constrained", o->constrained, "Only well-formed <object> spans");
     cmd->add_option("--min-confidence", o->minConfidence, "Leave out boxes below this confidence");
     cmd->add_option("--device", o->device, "cpu | cuda | auto")->capture_default_str();
-    cmd->add_option("--dtype", o->dtype, "f32 | f16 | bf16")->capture_default_str();
+    cmd->add_option("--dtype", o->dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
     cmd->add_flag("--json", o->json, "Also print the result as JSON");
     cmd->callback([o] { runRender(*o); });
 }

@@ -1,5 +1,7 @@
 #include "model/engine/benchmark.h"
 
+#include "model/engine/int8_weights.h"
+
 #include <ATen/core/grad_mode.h>
 #include <sys/resource.h>
 
@@ -98,6 +100,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
         CheckpointLoadOptions load;
         load.dtype = dtype;
         load.device = device;
+        load.int8Weights = isInt8Dtype(o.dtype);
         model = loadKosmos2(o.modelDir, load);
         config = model->config;
         preprocess = loadPreprocessConfig(o.modelDir, config.vision.imageSize);
@@ -113,6 +116,10 @@ BenchResult runBenchmark(const BenchOptions& o) {
         model->to(device, dtype);
         tieLmHead(model);
         model->eval();
+        if (isInt8Dtype(o.dtype)) {
+            if (!device.is_cpu()) throw Error("int8 weights are for the CPU (f32 activations); on CUDA use bf16 or f16");
+            quantizeDecoderInt8(*model);
+        }
         preprocess.size = config.vision.imageSize;
     }
     // The ids of "<grounding>An image of" in the real vocabulary's layout (tags after the spm pieces),
@@ -125,11 +132,8 @@ BenchResult runBenchmark(const BenchOptions& o) {
     result.promptIds = ids;
     for (const auto& p : model->parameters()) result.parameters += p.numel();
     result.parameters -= model->text_model->lm_head->weight.numel();
-    const double elementBytes = at::elementSize(dtype);
-    double decoderParams = 0;
-    for (const auto& p : model->text_model->model->layers->parameters()) decoderParams += p.numel();
-    decoderParams += model->text_model->lm_head->weight.numel();
-    result.decodeWeightBytes = decoderParams * elementBytes;
+    result.parameters += int8ParameterCount(*model);
+    result.decodeWeightBytes = decodeWeightBytes(*model);
 
     const ImageU8 image = o.image.pixels.empty() ? syntheticImage() : o.image;
     std::vector<double> pre, vision, prefill, decode, total;

@@ -20,6 +20,8 @@ struct CheckpointLoadOptions {
     // Parameters may point straight into the read-only mapping when dtype and device match
     // (one copy of the weights in memory). Off for training, which writes parameters in place.
     bool zeroCopy = true;
+    // Kosmos-2 models (loadKosmos2): the text decoder's weights quantised to int8 after loading (CPU, f32).
+    bool int8Weights = false;
     std::function<void(double, const std::string&)> progress;
 };
 

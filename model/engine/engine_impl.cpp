@@ -1,5 +1,7 @@
 #include "model/engine/engine_impl.h"
 
+#include "model/engine/int8_weights.h"
+
 #include <ATen/core/grad_mode.h>
 #include <fstream>
 #include <sstream>
@@ -63,6 +65,7 @@ TorchEngine::TorchEngine(const std::string& dir, const LoadOptions& options, con
     CheckpointLoadOptions load;
     load.dtype = mDtype;
     load.device = mDevice;
+    load.int8Weights = isInt8Dtype(options.dtype);
     if (progress) load.progress = [&](double f, const std::string& what) { progress(0.05 + 0.95 * f, what); };
     mModel = loadKosmos2(dir, load);
 
@@ -71,6 +74,7 @@ TorchEngine::TorchEngine(const std::string& dir, const LoadOptions& options, con
     mSummary.dtype = options.dtype;
     for (const auto& p : mModel->parameters()) mSummary.parameters += p.numel();
     mSummary.parameters -= mModel->text_model->lm_head->weight.numel();   // tied: counted once
+    mSummary.parameters += int8ParameterCount(*mModel);
     mSummary.vocabSize = mConfig.text.vocabSize;
     mSummary.imageSize = mConfig.vision.imageSize;
     const GenerationDefaults& g = mConfig.generation;

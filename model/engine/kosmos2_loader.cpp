@@ -4,6 +4,7 @@
 
 #include <ATen/Context.h>
 
+#include "model/engine/int8_weights.h"
 #include "model/engine/runtime_info.h"
 #include "model/error.h"
 
@@ -13,8 +14,11 @@ at::ScalarType parseDtype(const std::string& name) {
     if (name == "f32" || name == "float32" || name == "fp32") return at::kFloat;
     if (name == "f16" || name == "float16" || name == "fp16") return at::kHalf;
     if (name == "bf16" || name == "bfloat16") return at::kBFloat16;
-    throw Error("unknown dtype '" + name + "' (f32, f16, bf16)");
+    if (isInt8Dtype(name)) return at::kFloat;   // f32 activations, int8 decoder weights
+    throw Error("unknown dtype '" + name + "' (f32, f16, bf16, int8)");
 }
+
+bool isInt8Dtype(const std::string& name) { return name == "int8" || name == "i8"; }
 
 at::Device parseDevice(const std::string& name) {
     if (name == "auto") return cudaAvailable() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
@@ -58,6 +62,11 @@ Kosmos2ForConditionalGeneration loadKosmos2(const std::string& modelDir, const C
         tieLmHead(model);
     }
     model->eval();
+    if (options.int8Weights) {
+        if (!options.device.is_cpu() || options.dtype != at::kFloat)
+            throw Error("int8 weights are for the CPU (f32 activations); on CUDA use bf16 or f16");
+        quantizeDecoderInt8(*model);
+    }
     return model;
 }
 

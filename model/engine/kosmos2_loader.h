@@ -10,7 +10,8 @@
 
 namespace kosmos {
 
-at::ScalarType parseDtype(const std::string& name);     // "f32" | "f16" | "bf16" (also float32, ...)
+at::ScalarType parseDtype(const std::string& name);     // "f32" | "f16" | "bf16" | "int8" (also float32, ...)
+bool isInt8Dtype(const std::string& name);              // "int8": f32 activations, int8 decoder weights (CPU)
 at::Device parseDevice(const std::string& name);        // "cpu" | "cuda" | "cuda:N" | "auto"
 
 Kosmos2ForConditionalGeneration loadKosmos2(const std::string& modelDir, const CheckpointLoadOptions& options);

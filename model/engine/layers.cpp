@@ -23,7 +23,7 @@ at::Tensor linearForward(const at::Tensor& x, const at::Tensor& weight, const at
 }
 
 at::Tensor LinearImpl::forward(const at::Tensor& x) {
-    at::Tensor y = linearForward(x, weight, bias);
+    at::Tensor y = int8.values.defined() ? int8Linear(x, int8, bias) : linearForward(x, weight, bias);
     if (loraA.defined()) {
         at::Tensor input = (loraDropout > 0 && is_training()) ? at::dropout(x, loraDropout, true) : x;
         y = y + at::linear(at::linear(input, loraA), loraB) * loraScale;

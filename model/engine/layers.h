@@ -5,6 +5,8 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include "model/engine/int8_weights.h"
+
 namespace kosmos {
 
 // nn.Linear
@@ -20,6 +22,8 @@ public:
     at::Tensor loraB;    // [out, r]
     double loraScale = 0;
     double loraDropout = 0;
+    // Set by quantizeDecoderInt8 (engine dtype "int8"): forward reads these instead of `weight`.
+    Int8Rows int8;
 };
 TORCH_MODULE(Linear);
 

@@ -65,10 +65,13 @@ TORCH_MODULE(Kosmos2TextTransformer);
 class Kosmos2TextForCausalLMImpl : public torch::nn::Module {
 public:
     Kosmos2TextForCausalLMImpl(const TextConfig& config, const at::TensorOptions& options);
-    at::Tensor logits(const at::Tensor& hidden) { return linearForward(hidden, lm_head->weight); }
+    at::Tensor logits(const at::Tensor& hidden) {
+        return lmHeadInt8.values.defined() ? int8Linear(hidden, lmHeadInt8) : linearForward(hidden, lm_head->weight);
+    }
 
     Kosmos2TextTransformer model{nullptr};
     Weight lm_head{nullptr};   // tied to model.embed_tokens.weight unless the checkpoint has its own
+    Int8Rows lmHeadInt8;       // engine dtype "int8" (quantizeDecoderInt8)
 };
 TORCH_MODULE(Kosmos2TextForCausalLM);
 

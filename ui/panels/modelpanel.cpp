@@ -39,6 +39,7 @@ ModelPanel::ModelPanel(QAction* openModel, QWidget* parent)
     mDtype->addItem(tr("f32 (exact)"), QStringLiteral("f32"));
     mDtype->addItem(tr("bf16"), QStringLiteral("bf16"));
     mDtype->addItem(tr("f16"), QStringLiteral("f16"));
+    mDtype->addItem(tr("int8 weights (CPU, faster text)"), QStringLiteral("int8"));
     mReload->setToolTip(tr("Load the model again with this device and precision"));
     mReload->setEnabled(false);
 

@@ -1,0 +1,35 @@
+#pragma once
+// Weight-only int8 for the text decoder on the CPU (engine dtype "int8"): each weight row is stored as int8
+// with one f32 scale (symmetric, max |w| / 127); activations, layer norms, attention and the KV cache stay
+// f32. A decode step reads a quarter of the bytes of f32 weights, and decoding is bound by those reads.
+#include <ATen/ATen.h>
+
+#include <cstdint>
+
+namespace kosmos {
+
+class Kosmos2ForConditionalGenerationImpl;
+
+struct Int8Rows {
+    at::Tensor values;   // int8 [out, in]
+    at::Tensor scales;   // f32 [out]
+};
+
+// Per-row symmetric quantisation of a 2-D f32 weight (rows of zeros get scale 1).
+Int8Rows quantizeRows(const at::Tensor& weight);
+
+// x [..., in] (f32, CPU) times the int8 rows' transpose, plus bias [out] if defined: [..., out]. Up to 8 rows of
+// x stream the int8 weights once (AVX2 when the CPU has it); more rows (a prefill) dequantise the matrix for BLAS.
+at::Tensor int8Linear(const at::Tensor& x, const Int8Rows& weight, const at::Tensor& bias = {});
+
+// Quantises the text decoder's projections (attention q/k/v/out, fc1, fc2) and the lm_head, freeing their f32
+// weights (the lm_head's f32 rows stay: they are the tied token embeddings). CPU f32 models only.
+void quantizeDecoderInt8(Kosmos2ForConditionalGenerationImpl& model);
+
+// Weights held as int8 in the decoder layers (the lm_head's copy not counted: it is the tied embeddings).
+std::int64_t int8ParameterCount(Kosmos2ForConditionalGenerationImpl& model);
+
+// Bytes of weights one decode step reads: the decoder layers and the lm_head, int8 where quantised.
+double decodeWeightBytes(Kosmos2ForConditionalGenerationImpl& model);
+
+} // namespace kosmos
