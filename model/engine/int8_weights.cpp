@@ -3,14 +3,19 @@
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <functional>
 
 #include "model/engine/kosmos2_model.h"
 #include "model/error.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define KOSMOS_INT8_AVX2 1
+#else
+#define KOSMOS_INT8_AVX2 0
+#endif
 
 namespace kosmos {
 namespace {
@@ -42,6 +47,7 @@ void rowsScalar(const RowsJob& j, std::int64_t begin, std::int64_t end) {
     }
 }
 
+#if KOSMOS_INT8_AVX2
 __attribute__((target("avx2,fma"))) float horizontalSum(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -92,9 +98,15 @@ __attribute__((target("avx2,fma"))) void fewRowsAvx2(const RowsJob& j, std::int6
     }
 }
 
+#endif
+
 bool cpuHasAvx2() {
+#if KOSMOS_INT8_AVX2
     static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     return has;
+#else
+    return false;
+#endif
 }
 
 at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias) {
@@ -103,18 +115,24 @@ at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor
     const RowsJob job{w.values.data_ptr<std::int8_t>(), w.scales.data_ptr<float>(),
                       bias.defined() ? bias.data_ptr<float>() : nullptr, x2d.data_ptr<float>(), y.data_ptr<float>(),
                       rows, in, out};
-    const bool avx2 = cpuHasAvx2();
+    [[maybe_unused]] const bool avx2 = cpuHasAvx2();
     // About 64 KiB of weights per task.
     const std::int64_t grain = std::max<std::int64_t>(1, (64 << 10) / std::max<std::int64_t>(in, 1));
     at::parallel_for(0, out, grain, [&](std::int64_t begin, std::int64_t end) {
-        if (!avx2) rowsScalar(job, begin, end);
-        else if (rows == 1) oneRowAvx2(job, begin, end);
-        else fewRowsAvx2(job, begin, end);
+#if KOSMOS_INT8_AVX2
+        if (avx2) {
+            if (rows == 1) oneRowAvx2(job, begin, end);
+            else fewRowsAvx2(job, begin, end);
+            return;
+        }
+#endif
+        rowsScalar(job, begin, end);
     });
     return y;
 }
 
-// out[r][i] = q[r][i] * scale[r] for the rows [begin, end) of a tile, in one pass.
+#if KOSMOS_INT8_AVX2
+// out[r][i] = q[r][i] * scale[r], in one pass.
 __attribute__((target("avx2,fma"))) void dequantiseAvx2(const std::int8_t* q, const float* scale, float* out,
                                                          std::int64_t rows, std::int64_t in) {
     for (std::int64_t r = 0; r < rows; ++r) {
@@ -126,6 +144,7 @@ __attribute__((target("avx2,fma"))) void dequantiseAvx2(const std::int8_t* q, co
         for (; i < in; ++i) o[i] = static_cast<float>(w[i]) * scale[r];
     }
 }
+#endif
 
 // Prefill rows: compute-bound, so the weights are dequantised in one pass (at most one decoder matrix at a time)
 // and multiplied by BLAS exactly as f32 weights would be.
@@ -135,6 +154,7 @@ at::Tensor dequantisedRows(const at::Tensor& x2d, const Int8Rows& w, const at::T
     thread_local at::Tensor buffer;
     if (!buffer.defined() || buffer.numel() < out * in) buffer = at::empty({out * in}, x2d.options());
     at::Tensor weight = buffer.narrow(0, 0, out * in).view({out, in});
+#if KOSMOS_INT8_AVX2
     if (cpuHasAvx2()) {
         const std::int8_t* q = w.values.data_ptr<std::int8_t>();
         const float* scale = w.scales.data_ptr<float>();
@@ -143,9 +163,10 @@ at::Tensor dequantisedRows(const at::Tensor& x2d, const Int8Rows& w, const at::T
         at::parallel_for(0, out, grain, [&](std::int64_t begin, std::int64_t end) {
             dequantiseAvx2(q + begin * in, scale + begin, dst + begin * in, end - begin, in);
         });
-    } else {
-        weight.copy_(w.values).mul_(w.scales.unsqueeze(1));
+        return at::linear(x2d, weight, bias);
     }
+#endif
+    weight.copy_(w.values).mul_(w.scales.unsqueeze(1));
     return at::linear(x2d, weight, bias);
 }
 
