@@ -15,6 +15,7 @@
 #include "model/tokenizer.h"
 #include "model/tokens.h"
 
+#include "error_text.h"
 #include "reliability_support.h"
 #include "../unit/test_store_support.h"
 
@@ -27,15 +28,6 @@ using namespace kosmos;
 using namespace kosmos::reliability;
 
 namespace {
-
-QString errorOf(const std::function<void()>& work) {
-    try {
-        work();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
 
 // A safetensors file of `tensors` one-byte U8 tensors of shape [1] and `rank` dimensions for the first.
 std::string safetensorsBytes(int tensors, int rank = 1, std::size_t padTo = 0) {

@@ -7,6 +7,8 @@
 #include "model/engine/config.h"
 #include "model/error.h"
 
+#include "error_text.h"
+
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -16,19 +18,9 @@
 
 using namespace kosmos;
 using namespace kosmos::store;
+using kosmos::reliability::errorOf;
 
 namespace {
-
-QString errorOf(const std::function<void()>& work) {
-    try {
-        work();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    } catch (const std::exception& e) {
-        return QStringLiteral("NOT A kosmos::Error: ") + QString::fromStdString(e.what());
-    }
-    return {};
-}
 
 const char* kVision = R"("vision_config": {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
                           "num_attention_heads": 4, "image_size": 224, "patch_size": 14})";
@@ -118,7 +110,7 @@ private slots:
         // record was written back as JSON; now it is rejected by name.
         write("000000003.png", pngBytes);
         write("000000003.json", R"({"key":"latin1"})");
-        write("000000003.txt", "a r\xE9d circle \xFF");
+        write("000000003.txt", "a r\xE9" "d circle \xFF");
         write("000000002.json", R"({"key":"good"})");
         write("000000002.txt", "a blue square");
         AnnotationStore store(":memory:");
