@@ -12,6 +12,7 @@
 #include "training/trainer_state.h"
 
 #include "reliability_support.h"
+#include "../unit/test_trainer_options.h"
 #include "../unit/test_training_support.h"
 
 #include <QTemporaryDir>
@@ -29,16 +30,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Saves after every step, until killed.
 TrainerOptions trainerOptions(const std::string& data, const std::string& out) {
-    TrainerOptions o;
-    o.modelDir = testing::fixtureModel();
-    o.dataPath = data;
-    o.outDir = out;
-    o.mode = "full";   // the largest checkpoint: weights and AdamW's moments
-    o.batchSize = 2;
-    o.seed = 5;
-    o.threads = 1;
-    o.blasThreads = 1;
+    TrainerOptions o = testing::fullTrainingOptions(data, out);
     o.steps = 100000;
     o.saveEvery = 1;
     return o;

@@ -22,6 +22,7 @@
 #include "model/engine/engine.h"
 #include "model/error.h"
 #include "training/trainer.h"
+#include "test_trainer_options.h"
 #include "training/trainer_state.h"
 #include "test_training_support.h"
 
@@ -34,16 +35,7 @@ namespace fs = std::filesystem;
 namespace {
 
 TrainerOptions baseOptions(const std::string& data, const std::string& out) {
-    TrainerOptions o;
-    o.modelDir = testing::fixtureModel();
-    o.dataPath = data;
-    o.outDir = out;
-    o.mode = "full";
-    o.batchSize = 2;
-    o.seed = 5;
-    o.threads = 1;
-    o.blasThreads = 1;
-    return o;
+    return testing::fullTrainingOptions(data, out);
 }
 
 std::string errorOf(const TrainerOptions& options, const TrainerCallbacks& callbacks = {}) {
