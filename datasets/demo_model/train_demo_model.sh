@@ -6,7 +6,7 @@
 #
 # Uses the `kosmos2` program of the release build (build/release/bin or $KOSMOS2). Every step is
 # deterministic for its seed; training is resumable: rerunning continues from WORK_DIR/model if it exists.
-# About 70 minutes on 2 CPU cores (f32, 1 compute thread + 1 data thread), plus data generation.
+# About 3 hours on 2 CPU cores (f32, 1 compute thread + 1 data thread), plus data generation.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,13 +22,16 @@ fi
 
 # The recipe. Changing any of these changes the model; the values used are recorded in recipe.json.
 train_seed=1 train_count=40000 vocab_size=256
+more_seed=2 more_count=40000      # a second training set, for stage 3 (fresh pictures instead of a third pass)
 init_seed=0
 # Stage 1: referring expressions on the one-object pictures (where is the one thing?). Stage 2: every task on
 # all pictures, the one- and two-object ones repeated (curriculum.py). The vision tower stays as initialised
 # (trained, it drifted until every picture gave the same caption); the connector learns at a tenth of the rate
 # (at the full rate it overwrote where each image embedding comes from within a few hundred steps).
+# Stage 3: every task on the second set, all pictures alike, from a lower peak rate.
 stage1_steps=400 stage1_warmup=30 stage1_seed=1
 stage2_steps=2800 stage2_warmup=50 stage2_seed=2 ref_exp_ratio=0.6
+stage3_steps=4200 stage3_warmup=50 stage3_seed=3 stage3_lr=6e-4
 batch=32 lr=1e-3 connector_lr_scale=0.1 min_lr_ratio=0.05 weight_decay=0.05
 val_seed=7 val_count=300            # watched during training (checkpoint evaluations)
 heldout_a_seed=9 heldout_b_seed=5 heldout_count=400   # measured once at the end, never trained on
@@ -41,6 +44,7 @@ if [[ ! -f train/annotations.jsonl ]]; then
         --spm-out spm --vocab-size $vocab_size
 fi
 [[ -f train/mix.jsonl ]] || python3 "$here/curriculum.py" train/annotations.jsonl
+[[ -f more/annotations.jsonl ]] || "$kosmos2" synth --out more --count $more_count --seed $more_seed --threads "$(nproc)"
 if [[ ! -f val/annotations.jsonl ]]; then
     "$kosmos2" synth --out val --count $val_count --seed $val_seed --threads "$(nproc)"
     python3 "$here/curriculum.py" val/annotations.jsonl
@@ -48,7 +52,7 @@ fi
 [[ -f init/config.json ]] || "$kosmos2" init --config "$here/config.json" --tokenizer spm/sentencepiece.bpe.model \
     --out init --seed $init_seed
 
-common=(--mode full --freeze-vision --batch-size $batch --lr $lr --connector-lr-scale $connector_lr_scale
+common=(--mode full --freeze-vision --batch-size $batch --connector-lr-scale $connector_lr_scale
     --min-lr-ratio $min_lr_ratio --weight-decay $weight_decay --cache-images 2048
     --threads 1 --blas-threads 1 --workers 1 --log-every 10 --json)
 # Each stage resumes from its own folder if it was interrupted.
@@ -62,11 +66,14 @@ stage() {   # NAME BASE -- ARGS...
     fi
     touch "$name/done"
 }
-stage stage1 init -- --data train/one_object.jsonl --ref-exp-ratio 1.0 --steps $stage1_steps \
+stage stage1 init -- --lr $lr --data train/one_object.jsonl --ref-exp-ratio 1.0 --steps $stage1_steps \
     --warmup $stage1_warmup --seed $stage1_seed --save-every 100 --eval-data val/one_object.jsonl --eval-limit 60
-stage model stage1 -- --data train/mix.jsonl --ref-exp-ratio $ref_exp_ratio --steps $stage2_steps \
+stage stage2 stage1 -- --lr $lr --data train/mix.jsonl --ref-exp-ratio $ref_exp_ratio --steps $stage2_steps \
     --warmup $stage2_warmup --seed $stage2_seed --save-every 250 --eval-data val/annotations.jsonl --eval-limit 100
-cat stage1.log model.log > train.log
+stage model stage2 -- --lr $stage3_lr --data more/annotations.jsonl --ref-exp-ratio $ref_exp_ratio \
+    --steps $stage3_steps --warmup $stage3_warmup --seed $stage3_seed --save-every 500 \
+    --eval-data val/annotations.jsonl --eval-limit 100
+cat stage1.log stage2.log model.log > train.log
 
 # Held-out sets: generator A with a seed never used above, and generator B (another renderer).
 [[ -f heldout-a/annotations.jsonl ]] || "$kosmos2" synth --out heldout-a --count $heldout_count --seed $heldout_a_seed \
@@ -99,23 +106,27 @@ cat > "$out.new/generation_config.json" <<JSON
 }
 JSON
 cp eval-heldout-a.json eval-heldout-b.json "$out.new/"
-summary=$(grep -hE '^\{' stage1.log model.log | tail -n 1 || true)
+summary=$(grep -hE '^\{' model.log | tail -n 1 || true)
 [[ -z "$summary" ]] || echo "$summary" > "$out.new/train_summary.json"
-for log in stage1 model; do   # stage, step, training loss
+for log in stage1 stage2 model; do   # stage, step, training loss
     grep -E '^step [0-9]+/' "$log.log" | sed -E "s/^step ([0-9]+)\/[0-9]+ +loss ([0-9.]+).*/$log\t\1\t\2/"
-done | sed 's/^model\t/stage2\t/' > "$out.new/loss_curve.tsv"
+done | sed 's/^model\t/stage3\t/' > "$out.new/loss_curve.tsv"
 { echo "Stage 1"; echo; python3 "$here/learning_curve.py" stage1.log; echo; echo "Stage 2"; echo
+  python3 "$here/learning_curve.py" stage2.log; echo; echo "Stage 3"; echo
   python3 "$here/learning_curve.py" model.log; } > "$out.new/learning_curve.md"
 cat > "$out.new/recipe.json" <<JSON
 {
   "script": "datasets/demo_model/train_demo_model.sh",
   "config": "datasets/demo_model/config.json",
   "train": {"generator": "kosmos2 synth", "seed": $train_seed, "count": $train_count, "vocab_size": $vocab_size},
+  "train_more": {"generator": "kosmos2 synth", "seed": $more_seed, "count": $more_count},
   "init_seed": $init_seed,
   "stage1": {"data": "one-object pictures", "ref_exp_ratio": 1.0, "steps": $stage1_steps, "warmup": $stage1_warmup,
              "order_seed": $stage1_seed},
   "stage2": {"data": "all pictures, one-object x3, two-object x2", "ref_exp_ratio": $ref_exp_ratio,
-             "steps": $stage2_steps, "warmup": $stage2_warmup, "order_seed": $stage2_seed},
+             "steps": $stage2_steps, "warmup": $stage2_warmup, "order_seed": $stage2_seed, "lr": $lr},
+  "stage3": {"data": "the second set, all pictures", "ref_exp_ratio": $ref_exp_ratio, "steps": $stage3_steps,
+             "warmup": $stage3_warmup, "order_seed": $stage3_seed, "lr": $stage3_lr},
   "optimizer": {"batch_size": $batch, "lr": $lr, "connector_lr_scale": $connector_lr_scale, "vision": "frozen",
                 "min_lr_ratio": $min_lr_ratio, "weight_decay": $weight_decay},
   "heldout": {"generator_a_seed": $heldout_a_seed, "generator_b_seed": $heldout_b_seed, "count": $heldout_count}
