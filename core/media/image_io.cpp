@@ -202,8 +202,8 @@ ImageHeader probePnm(const ByteReader& r, const std::string& name)
             if (!r.has(pos, 1))
                 fail(name, "truncated (PNM header cut short)");
             const std::uint8_t c = r.u8(pos);
-            if (c == '#') {
-                while (r.has(pos, 1) && r.u8(pos) != '\n')
+            if (c == '#') {   // to the end of the line, which a carriage return also ends (as in the decoder)
+                while (r.has(pos, 1) && r.u8(pos) != '\n' && r.u8(pos) != '\r')
                     ++pos;
             } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f') {
                 ++pos;
@@ -218,6 +218,10 @@ ImageHeader probePnm(const ByteReader& r, const std::string& name)
             if (value > static_cast<std::uint64_t>(INT_MAX))
                 fail(name, "too large (PNM dimension beyond " + std::to_string(INT_MAX) + ")");
         }
+        // The decoder swallows the byte after a number, so "2#c\n9" is 2 x 9 to it but 2 x <next number> to
+        // the format: refused, since the pixel bound must hold for what will be decoded.
+        if (r.has(pos, 1) && r.u8(pos) == '#')
+            fail(name, "not an image (PNM header with a comment right after a number, read two ways by decoders)");
     }
     return {"pnm", checkedDimension(values[0], name, "PNM"), checkedDimension(values[1], name, "PNM")};
 }

@@ -144,6 +144,46 @@ private slots:
         QVERIFY2(error.contains("tiff-repeated-width-tag.tif"), qPrintable(error));
     }
 
+    // fuzz_image (pnm-comment-after-number.pgm, 32 bytes): "P5\n2# 9\"\n25...". The format makes it 2 x 25 (a
+    // comment may follow a number directly); OpenCV's decoder swallows the byte after a number, so to it the
+    // comment's text is the height: 2 x 9. A header read two ways is refused, since the pixel bound checked
+    // before decoding must be the decoded image's ("60000#60000" would be 60000 x 1 to the probe and
+    // 60000 x 60000 to the decoder). Comments end at a carriage return too, as in the decoder.
+    void pnmHeaderReadTwoWaysIsRefused() {
+        const std::string path = std::string(KOSMOS_FUZZ_DIR) + "/regressions/image/pnm-comment-after-number.pgm";
+        std::ifstream in(path, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        QCOMPARE(bytes.size(), std::size_t(32));
+        auto probeError = [](const std::string& file) {
+            return errorOf([&] {
+                probeImageBytes(reinterpret_cast<const std::uint8_t*>(file.data()), file.size(), "header.pgm");
+            });
+        };
+        auto loadError = [](const std::string& file) {
+            return errorOf([&] {
+                loadImageBytes(reinterpret_cast<const std::uint8_t*>(file.data()), file.size(), "header.pgm",
+                               ImageLoadLimits{});
+            });
+        };
+        QString error = probeError(bytes);
+        QVERIFY2(error.contains("comment right after a number"), qPrintable(error));
+        QVERIFY2(loadError(bytes).contains("header.pgm"), qPrintable(loadError(bytes)));
+        const std::string bomb = std::string("P5 60000#60000\n1 255\n") + std::string(16, '\x7f');
+        QVERIFY2(probeError(bomb).contains("comment right after a number"), qPrintable(probeError(bomb)));
+        QVERIFY(!loadError(bomb).isEmpty());
+        // Comments on their own line, ended by a newline or a carriage return, are read alike by both.
+        for (const std::string& header : {std::string("P5\n# made by hand\n3 2\n255\n"), std::string("P5\n#\r3 2\n255\n")}) {
+            const std::string file = header + std::string(6, '\x40');
+            const auto* data = reinterpret_cast<const std::uint8_t*>(file.data());
+            const ImageHeader probed = probeImageBytes(data, file.size(), "ok.pgm");
+            QCOMPARE(probed.width, 3);
+            QCOMPARE(probed.height, 2);
+            const ImageU8 image = loadImageBytes(data, file.size(), "ok.pgm", ImageLoadLimits{});
+            QCOMPARE(image.width, 3);
+            QCOMPARE(image.height, 2);
+        }
+    }
+
     // fuzz_grit_record: a record repeating a field ("id": 3, later "id": 111.0e+2) decoded to the first id
     // plus the second kept as an unknown field, while the parsed document kept only the second: the two
     // decoders disagreed and an export dropped one of the values. Repeated fields are now refused by both.
