@@ -116,10 +116,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
         model->to(device, dtype);
         tieLmHead(model);
         model->eval();
-        if (isInt8Dtype(o.dtype)) {
-            if (!device.is_cpu()) throw Error("int8 weights are for the CPU (f32 activations); on CUDA use bf16 or f16");
-            quantizeDecoderInt8(*model);
-        }
+        if (isInt8Dtype(o.dtype)) quantizeDecoderInt8(*model);
         preprocess.size = config.vision.imageSize;
     }
     // The ids of "<grounding>An image of" in the real vocabulary's layout (tags after the spm pieces),
@@ -130,9 +127,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
     ids.insert(ids.end(), {firstTag + 2, firstTag + 10});
     for (std::int64_t text : {712, 1648, 9}) ids.push_back(std::min<std::int64_t>(text, firstTag - 1));
     result.promptIds = ids;
-    for (const auto& p : model->parameters()) result.parameters += p.numel();
-    result.parameters -= model->text_model->lm_head->weight.numel();
-    result.parameters += int8ParameterCount(*model);
+    result.parameters = parameterCount(*model);
     result.decodeWeightBytes = decodeWeightBytes(*model);
 
     const ImageU8 image = o.image.pixels.empty() ? syntheticImage() : o.image;

@@ -72,9 +72,7 @@ TorchEngine::TorchEngine(const std::string& dir, const LoadOptions& options, con
     mSummary.folder = dir;
     mSummary.device = mDevice.str();
     mSummary.dtype = options.dtype;
-    for (const auto& p : mModel->parameters()) mSummary.parameters += p.numel();
-    mSummary.parameters -= mModel->text_model->lm_head->weight.numel();   // tied: counted once
-    mSummary.parameters += int8ParameterCount(*mModel);
+    mSummary.parameters = parameterCount(*mModel);
     mSummary.vocabSize = mConfig.text.vocabSize;
     mSummary.imageSize = mConfig.vision.imageSize;
     const GenerationDefaults& g = mConfig.generation;

@@ -210,6 +210,9 @@ void forEachDecoderLinear(Kosmos2ForConditionalGenerationImpl& model, const std:
 } // namespace
 
 void quantizeDecoderInt8(Kosmos2ForConditionalGenerationImpl& model) {
+    const at::Tensor& head = model.text_model->lm_head->weight;
+    if (!head.device().is_cpu() || head.scalar_type() != at::kFloat)
+        throw Error("int8 weights are for the CPU (f32 activations); on CUDA use bf16 or f16");
     at::NoGradGuard noGrad;
     forEachDecoderLinear(model, [](Linear& linear) {
         if (linear->loraA.defined()) throw Error("int8 weights: merge the LoRA adapter into the weights first");
@@ -222,8 +225,10 @@ void quantizeDecoderInt8(Kosmos2ForConditionalGenerationImpl& model) {
         model.text_model->lmHeadInt8 = quantizeRows(model.text_model->lm_head->weight);
 }
 
-std::int64_t int8ParameterCount(Kosmos2ForConditionalGenerationImpl& model) {
+std::int64_t parameterCount(Kosmos2ForConditionalGenerationImpl& model) {
     std::int64_t n = 0;
+    for (const auto& p : model.parameters()) n += p.numel();
+    n -= model.text_model->lm_head->weight.numel();   // tied to the token embeddings: counted once
     forEachDecoderLinear(model, [&](Linear& linear) {
         if (linear->int8.values.defined()) n += linear->int8.values.numel();
     });

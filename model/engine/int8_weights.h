@@ -23,11 +23,12 @@ Int8Rows quantizeRows(const at::Tensor& weight);
 at::Tensor int8Linear(const at::Tensor& x, const Int8Rows& weight, const at::Tensor& bias = {});
 
 // Quantises the text decoder's projections (attention q/k/v/out, fc1, fc2) and the lm_head, freeing their f32
-// weights (the lm_head's f32 rows stay: they are the tied token embeddings). CPU f32 models only.
+// weights (the lm_head's f32 rows stay: they are the tied token embeddings). CPU f32 models only: others are
+// refused with an error.
 void quantizeDecoderInt8(Kosmos2ForConditionalGenerationImpl& model);
 
-// Weights held as int8 in the decoder layers (the lm_head's copy not counted: it is the tied embeddings).
-std::int64_t int8ParameterCount(Kosmos2ForConditionalGenerationImpl& model);
+// The model's parameters, the tied lm_head once, weights held as int8 counted like the f32 ones they replace.
+std::int64_t parameterCount(Kosmos2ForConditionalGenerationImpl& model);
 
 // Bytes of weights one decode step reads: the decoder layers and the lm_head, int8 where quantised.
 double decodeWeightBytes(Kosmos2ForConditionalGenerationImpl& model);

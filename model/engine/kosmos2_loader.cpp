@@ -62,11 +62,7 @@ Kosmos2ForConditionalGeneration loadKosmos2(const std::string& modelDir, const C
         tieLmHead(model);
     }
     model->eval();
-    if (options.int8Weights) {
-        if (!options.device.is_cpu() || options.dtype != at::kFloat)
-            throw Error("int8 weights are for the CPU (f32 activations); on CUDA use bf16 or f16");
-        quantizeDecoderInt8(*model);
-    }
+    if (options.int8Weights) quantizeDecoderInt8(*model);
     return model;
 }
 
