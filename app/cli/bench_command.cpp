@@ -91,6 +91,8 @@ void addBenchCommand(CLI::App& app) {
     cmd->add_option("--threads", o->bench.threads, "CPU threads (0: default)");
     cmd->add_option("--seed", o->bench.seed, "Seed of the random weights")->capture_default_str();
     cmd->add_option("--dump", o->bench.dumpPath, "Write image_embeds, pixel_values and the first step's logits (safetensors)");
+    cmd->add_option("--profile", o->bench.profilePath,
+                    "Write a Chrome trace (operators, GPU kernels) of one extra, untimed run");
     cmd->add_flag("--json", o->json, "One JSON object");
     cmd->callback([o] { runBench(*o); });
 }

@@ -61,9 +61,9 @@ def time_hf(model, ids, pixels, new_tokens, runs, device):
     return sorted(times)[len(times) // 2], new_ids
 
 
-def run_engine(engine, model_dir, device, dtype, new_tokens, runs, batch=1):
+def run_engine(engine, model_dir, device, dtype, new_tokens, runs, batch=1, extra=()):
     cmd = [engine, "bench", "--model", model_dir, "--device", device, "--dtype", dtype,
-           "--new-tokens", str(new_tokens), "--runs", str(runs), "--batch", str(batch), "--json"]
+           "--new-tokens", str(new_tokens), "--runs", str(runs), "--batch", str(batch), "--json", *extra]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         print(f"engine failed ({' '.join(cmd)}): {res.stderr[-3000:]}", flush=True)
@@ -71,10 +71,60 @@ def run_engine(engine, model_dir, device, dtype, new_tokens, runs, batch=1):
             raise SystemExit(1)
         os.environ["KOSMOS_NO_CUDA_GRAPHS"] = "1"   # retry eagerly so the comparison still runs
         try:
-            return run_engine(engine, model_dir, device, dtype, new_tokens, runs, batch)
+            return run_engine(engine, model_dir, device, dtype, new_tokens, runs, batch, extra)
         finally:
             del os.environ["KOSMOS_NO_CUDA_GRAPHS"]
     return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def reference_projection(model, feats):
+    """The connector written out from its definition (dense, latent queries attending over [image; queries])."""
+    proj = model.image_to_text_projection
+    attn = proj.x_attn
+    hidden = proj.dense(feats)
+    queries = proj.latent_query.unsqueeze(0).expand(hidden.size(0), -1, -1)
+    keys_values = torch.cat([hidden, queries], dim=1)
+    b, e = hidden.size(0), queries.size(-1)
+    heads = getattr(attn, "num_heads", None) or model.config.text_config.attention_heads
+    d = e // heads
+
+    def split(x):
+        return x.view(b, -1, heads, d).transpose(1, 2)
+
+    q = split(attn.q_proj(queries) * d ** -0.5)
+    k, v = split(attn.k_proj(keys_values)), split(attn.v_proj(keys_values))
+    out = (torch.softmax(q @ k.transpose(-1, -2), dim=-1) @ v).transpose(1, 2).reshape(b, -1, e)
+    if getattr(attn, "inner_attn_ln", None) is not None:
+        out = attn.inner_attn_ln(out)
+    return attn.out_proj(out)
+
+
+def use_attention(model, impl):
+    if hasattr(model, "set_attn_implementation"):
+        model.set_attn_implementation(impl)
+    else:
+        model.config._attn_implementation = impl
+
+
+def connector_check(model, ours, device):
+    """Which of transformers' attention implementations computes the connector as defined (f32)."""
+    original = getattr(model.config, "_attn_implementation", None) or "sdpa"
+    with torch.inference_mode():
+        vis = model.vision_model(pixel_values=ours["pixel_values"].to(device))
+        feats = torch.nn.functional.normalize(model.vision_model.model.post_layernorm(vis[0]), dim=-1)
+        ref = reference_projection(model, feats).float().cpu()
+        report = {"ours_vs_definition": (ours["image_embeds"] - ref).abs().max().item()}
+        for impl in ("sdpa", "eager"):
+            try:
+                use_attention(model, impl)
+                proj = model.image_to_text_projection(feats)
+                proj = proj[0] if isinstance(proj, (tuple, list)) else proj
+                report[f"transformers_{impl}_vs_definition"] = (proj.float().cpu() - ref).abs().max().item()
+            except Exception as e:  # noqa: BLE001 - report and go on
+                report[f"transformers_{impl}_error"] = repr(e)[:300]
+    report["transformers_default"] = original
+    use_attention(model, original)
+    return report
 
 
 def diagnose(model, engine, workdir, device, prompt_ids):
@@ -101,6 +151,7 @@ def diagnose(model, engine, workdir, device, prompt_ids):
         proj = model.image_to_text_projection(feats)
         proj = proj[0] if isinstance(proj, (tuple, list)) else proj
     return {
+        "connector": connector_check(model, ours, device),
         "vision_features_max_abs_diff": (feats.float().cpu() - ours["vision_features"]).abs().max().item(),
         "projection_of_hf_features_vs_ours": (proj.float().cpu() - ours["image_embeds"]).abs().max().item(),
         "hf_out_image_embeds_vs_projection": (out.image_embeds.float() - proj.float()).abs().max().item(),
@@ -126,6 +177,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--fixture", help="also compare ids on this checkpoint folder (f32)")
     ap.add_argument("--out")
+    ap.add_argument("--trace", help="also write a profile of one run here and summarise it")
     args = ap.parse_args()
     torch_dtype = {"bf16": torch.bfloat16, "f16": torch.float16, "f32": torch.float32}[args.dtype]
     summary = {"device_name": torch.cuda.get_device_name(0) if args.device == "cuda" else "cpu",
@@ -168,6 +220,14 @@ def main():
     except Exception as e:  # the comparison above stands without the breakdown
         summary["real_config_f32"]["stages"] = {"error": repr(e)}
     print(json.dumps(summary["real_config_f32"]["stages"]), flush=True)
+    try:  # transformers with its eager attention, which may follow the connector's definition where sdpa does not
+        use_attention(model, "eager")
+        _, hf32e = time_hf(model, ours32["prompt_ids"], pixel_values().to(args.device), args.new_tokens, 1, args.device)
+        summary["real_config_f32"]["eager_ids_equal"] = hf32e == ours32["generated_ids"]
+        summary["real_config_f32"]["hf_eager"] = hf32e
+    except Exception as e:  # noqa: BLE001
+        summary["real_config_f32"]["eager_error"] = repr(e)[:300]
+    print(json.dumps({k: v for k, v in summary["real_config_f32"].items() if k != "stages"}), flush=True)
     del model
     torch.cuda.empty_cache() if args.device == "cuda" else None
     os.environ["KOSMOS_NO_CUDA_GRAPHS"] = "1"
@@ -176,6 +236,19 @@ def main():
     del os.environ["KOSMOS_NO_CUDA_GRAPHS"]
     summary["real_config_batch8"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
                                                args.new_tokens, args.runs, batch=8)
+    os.environ["KOSMOS_NO_FUSED_QKV"] = "1"   # the decode step with q, k, v as three products
+    summary["real_config_unfused_qkv"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
+                                                    args.new_tokens, args.runs)
+    del os.environ["KOSMOS_NO_FUSED_QKV"]
+    if args.trace:
+        try:
+            run_engine(args.engine, args.workdir, args.device, args.dtype, args.new_tokens, 1,
+                       extra=("--profile", args.trace))
+            res = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "trace_summary.py"),
+                                  args.trace], capture_output=True, text=True, check=True)
+            summary["trace"] = json.loads(res.stdout)
+        except Exception as e:  # noqa: BLE001 - the timings stand without it
+            summary["trace"] = {"error": repr(e)[:500]}
     print(json.dumps(summary, indent=1), flush=True)
 
     if args.fixture:

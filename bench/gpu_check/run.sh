@@ -20,4 +20,4 @@ time cmake --build "$build" --target kosmos2-engine -j "$(nproc)" > "$out/build.
 echo "== compare with transformers"
 python3 bench/gpu_check/hf_compare.py --config bench/configs/kosmos2-patch14-224.json \
   --engine "$build/bin/kosmos2-engine" --device cuda --dtype bf16 --new-tokens 24 --runs 3 \
-  --fixture tests/data/kosmos2-tiny --out "$out/gpu_check.json"
+  --fixture tests/data/kosmos2-tiny --out "$out/gpu_check.json" ${KOSMOS_TRACE:+--trace "$KOSMOS_TRACE"}

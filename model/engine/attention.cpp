@@ -64,13 +64,36 @@ KosmosTextAttentionImpl::KosmosTextAttentionImpl(int embedDim, int heads_, bool 
     if (innerLayerNorm) inner_attn_ln = register_module("inner_attn_ln", LayerNorm(embedDim, eps, o));
 }
 
+void KosmosTextAttentionImpl::fuseProjections() {
+    at::NoGradGuard noGrad;
+    Linear parts[3] = {q_proj, k_proj, v_proj};
+    for (const Linear& l : parts)
+        if (l->loraA.defined() || l->int8.values.defined() || !l->bias.defined()) return;
+    const std::int64_t e = q_proj->weight.size(0);
+    qkvWeight = at::cat({q_proj->weight, k_proj->weight, v_proj->weight}, 0);
+    qkvBias = at::cat({q_proj->bias, k_proj->bias, v_proj->bias}, 0);
+    for (int i = 0; i < 3; ++i) {
+        parts[i]->weight.set_data(qkvWeight.narrow(0, i * e, e));
+        parts[i]->bias.set_data(qkvBias.narrow(0, i * e, e));
+    }
+}
+
 at::Tensor KosmosTextAttentionImpl::forward(const at::Tensor& x, const at::Tensor& keyValue, const at::Tensor& mask,
                                             KvCache* cache, int layerIndex) {
     const double scale = 1.0 / std::sqrt(static_cast<double>(x.size(2) / heads));
     const at::Tensor& source = keyValue.defined() ? keyValue : x;
-    at::Tensor q = splitHeads(q_proj(x) * scale, heads);
-    at::Tensor k = splitHeads(k_proj(source), heads);
-    at::Tensor v = splitHeads(v_proj(source), heads);
+    at::Tensor q, k, v;
+    if (qkvWeight.defined() && !keyValue.defined() && !is_training() && !q_proj->loraA.defined() &&
+        !k_proj->loraA.defined() && !v_proj->loraA.defined()) {
+        std::vector<at::Tensor> qkv = linearForward(x, qkvWeight, qkvBias).chunk(3, -1);
+        q = splitHeads(qkv[0] * scale, heads);
+        k = splitHeads(qkv[1], heads);
+        v = splitHeads(qkv[2], heads);
+    } else {
+        q = splitHeads(q_proj(x) * scale, heads);
+        k = splitHeads(k_proj(source), heads);
+        v = splitHeads(v_proj(source), heads);
+    }
     if (cache && cache->allocated() && cache->writeIndex.defined()) {
         cache->keys[layerIndex].index_copy_(2, cache->writeIndex, k);
         cache->values[layerIndex].index_copy_(2, cache->writeIndex, v);

@@ -30,9 +30,14 @@ public:
     at::Tensor forward(const at::Tensor& x, const at::Tensor& keyValue, const at::Tensor& mask, KvCache* cache,
                        int layerIndex);
 
+    // Inference: moves q, k and v weights into one [3E, E] matrix (the three parameters become views of it,
+    // so memory stays the same) and computes the three projections as one matrix product.
+    void fuseProjections();
+
     Linear k_proj{nullptr}, v_proj{nullptr}, q_proj{nullptr}, out_proj{nullptr};
     LayerNorm inner_attn_ln{nullptr};
     int heads;
+    at::Tensor qkvWeight, qkvBias;   // set by fuseProjections
 };
 TORCH_MODULE(KosmosTextAttention);
 

@@ -22,6 +22,7 @@ struct BenchOptions {
     int threads = 0;
     std::uint64_t seed = 1234;       // random weights
     std::string dumpPath;            // writes image_embeds and the first step's logits (safetensors)
+    std::string profilePath;         // a Chrome trace of one extra, untimed run (operators, GPU kernels)
 };
 
 struct Spread {

@@ -2,6 +2,7 @@
 
 #include <ATen/core/Generator.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/record_function.h>
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -100,7 +101,11 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
     }
 
     at::Tensor positions = positionIdsFromInputIds(in.inputIds, p.padTokenId, at::Tensor());
-    at::Tensor logits = run.step(in.inputIds, positions, in.imageEmbeds, in.imageEmbedsPositionMask);
+    at::Tensor logits;
+    {
+        RECORD_USER_SCOPE("kosmos2::prefill");   // named ranges in `bench --profile` traces
+        logits = run.step(in.inputIds, positions, in.imageEmbeds, in.imageEmbedsPositionMask);
+    }
     std::unique_ptr<GraphDecoder> graph;
     at::Tensor validKeys;   // [rows, capacity] on the device, for the graph's fixed-shape mask
     if (GraphDecoder::supported(device)) {
@@ -109,6 +114,7 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
         validKeys.narrow(1, 0, promptLength).copy_(run.keyMask);
     }
     for (int stepIndex = 0; stepIndex < p.maxNewTokens; ++stepIndex) {
+        RECORD_USER_SCOPE("kosmos2::decode_step");
         at::Tensor raw = logits.to(at::kCPU);
         at::Tensor scores = raw.clone();
         processScores(scores, seqs, promptLength, p);
@@ -219,8 +225,11 @@ GenerationOutput generateTokens(Kosmos2ForConditionalGeneration& model, const Ge
                     std::to_string(text.maxPositionEmbeddings) + " positions");
     Runner run{model, p, hooks, {}, in.attentionMask.to(at::kLong), model->text_model->lm_head->weight.scalar_type()};
     run.padded = !in.attentionMask.to(at::kCPU).all().item<bool>();
-    run.cache.allocate(text.layers, rows, text.attentionHeads, capacity, text.embedDim / text.attentionHeads,
-                       model->text_model->lm_head->weight.options());
+    // A graph step attends over the whole cache; a multiple of 16 positions lets the fused attention kernel
+    // take its mask as is (it pads anything else, in every layer of every step).
+    const bool graphSteps = p.numBeams <= 1 && GraphDecoder::supported(model->text_model->lm_head->weight.device());
+    run.cache.allocate(text.layers, rows, text.attentionHeads, graphSteps ? (capacity + 15) / 16 * 16 : capacity,
+                       text.embedDim / text.attentionHeads, model->text_model->lm_head->weight.options());
     if (p.numBeams > 1) {
         if (p.doSample) throw Error("beam sampling is not supported: use num_beams 1 with sampling");
         return beamSearchImpl(model, run.cache, run.keyMask, run.padded, in, p, hooks);

@@ -25,7 +25,11 @@ struct GraphDecoder::Impl {
 
     at::Tensor forward() {
         auto& text = model->text_model;
-        at::Tensor hidden = text->model(ids, positions, at::Tensor(), at::Tensor(), mask, &cache);
+        // Additive, built once per step: a boolean mask would be converted again in every layer.
+        const at::Tensor& weight = text->lm_head->weight;
+        at::Tensor bias = at::zeros(mask.sizes(), weight.options())
+                              .masked_fill_(mask.logical_not(), -std::numeric_limits<float>::infinity());
+        at::Tensor hidden = text->model(ids, positions, at::Tensor(), at::Tensor(), bias, &cache);
         return text->logits(hidden.select(1, 0)).to(at::kFloat);
     }
 };
@@ -36,8 +40,8 @@ GraphDecoder::GraphDecoder(Kosmos2ForConditionalGeneration& model, KvCache& cach
     auto longs = at::TensorOptions().dtype(at::kLong).device(weight.device());
     mImpl->ids = at::zeros({batch, 1}, longs);
     mImpl->positions = at::zeros({batch, 1}, longs);
-    // Boolean: the fused attention kernels take it as is (an additive mask with the dtype's lowest value
-    // overflowed in bf16).
+    // Which cache positions hold keys; forward() turns it into an additive mask of -inf (the dtype's lowest
+    // finite value overflowed in bf16 when added to the scores).
     mImpl->mask = at::zeros({batch, 1, 1, cache.capacity}, weight.options().dtype(at::kBool));
     cache.writeIndex = at::zeros({1}, longs);
 }

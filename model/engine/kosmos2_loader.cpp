@@ -4,6 +4,8 @@
 
 #include <ATen/Context.h>
 
+#include <cstdlib>
+
 #include "model/engine/int8_weights.h"
 #include "model/engine/runtime_info.h"
 #include "model/error.h"
@@ -46,6 +48,11 @@ void configurePrecision(const at::Device& device, at::ScalarType dtype) {
     const bool allowTf32 = dtype != at::kFloat;
     at::globalContext().setAllowTF32CuDNN(allowTf32);
     at::globalContext().setAllowTF32CuBLAS(allowTf32);
+}
+
+void fuseDecoderProjectionsForCuda(Kosmos2ForConditionalGeneration& model) {
+    if (!model->text_model->lm_head->weight.is_cuda() || std::getenv("KOSMOS_NO_FUSED_QKV")) return;
+    for (auto& layer : model->text_model->model->layerList) layer->self_attn->fuseProjections();
 }
 
 Kosmos2ForConditionalGeneration loadKosmos2(const std::string& modelDir, const CheckpointLoadOptions& options) {

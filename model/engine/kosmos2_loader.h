@@ -19,6 +19,10 @@ Kosmos2ForConditionalGeneration loadKosmos2(const std::string& modelDir, const C
 // On CUDA, turns TF32 off for f32 models (on for f16/bf16).
 void configurePrecision(const at::Device& device, at::ScalarType dtype);
 
+// Inference on CUDA: each decoder layer computes q, k and v as one matrix product (fewer, larger kernels per
+// decode step; the same memory). Not for models that will train. KOSMOS_NO_FUSED_QKV=1 leaves the model as is.
+void fuseDecoderProjectionsForCuda(Kosmos2ForConditionalGeneration& model);
+
 // Makes lm_head share model.embed_tokens' weight (transformers' tie_weights).
 void tieLmHead(Kosmos2ForConditionalGeneration& model);
 

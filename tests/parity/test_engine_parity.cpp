@@ -253,6 +253,33 @@ private slots:
         QVERIFY(diff <= 1e-3);
     }
 
+    // The CUDA engine computes q, k and v as one product (fuseDecoderProjectionsForCuda); the same
+    // fusion on the CPU must keep every cached greedy step of transformers.
+    void fusedProjectionsKeepTransformersSteps() {
+        at::NoGradGuard noGrad;
+        TorchEngine fused(fixtureDir(), LoadOptions{}, {});
+        for (auto& layer : fused.model()->text_model->model->layerList) {
+            auto& attention = layer->self_attn;
+            const at::Tensor k = attention->k_proj->weight.clone();
+            attention->fuseProjections();
+            QVERIFY(attention->qkvWeight.defined());
+            QCOMPARE(attention->k_proj->weight.data_ptr(), attention->qkvWeight[k.size(0)].data_ptr());
+            QVERIFY(at::equal(attention->k_proj->weight, k));
+        }
+        for (const auto& c : reference()["cases"]) {
+            const std::string image = c["image"].is_string() ? c["image"].get<std::string>() : "";
+            Inputs in = inputsFor(fused, c["input_ids"], image);
+            ResolvedGenerationParams p;
+            p.maxNewTokens = static_cast<int>(c["new_token_ids"].size());
+            p.recordScores = true;
+            GenerationOutput out = generateTokens(fused.model(), in.gen, p);
+            QCOMPARE(out.newTokens[0], c["new_token_ids"].get<std::vector<std::int64_t>>());
+            const double diff = maxAbsDiff(at::cat(out.stepScores, 0), referenceTensor(c["generation_step_scores"]));
+            qInfo("%s fused projections: step scores max abs diff %.3g", c["name"].get<std::string>().c_str(), diff);
+            QVERIFY(diff <= kTolerance);
+        }
+    }
+
     void reducedPrecisionStaysClose_data() {
         QTest::addColumn<QString>("dtype");
         QTest::newRow("bf16") << QStringLiteral("bf16");
