@@ -234,6 +234,7 @@ def main():
     summary["real_config_eager"] = run_engine(args.engine, args.workdir, args.device, args.dtype, args.new_tokens,
                                               args.runs)
     del os.environ["KOSMOS_NO_CUDA_GRAPHS"]
+    summary["graphs_vs_eager_ids_equal"] = summary["real_config_eager"]["generated_ids"] == ours["generated_ids"]
     summary["real_config_batch8"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
                                                args.new_tokens, args.runs, batch=8)
     os.environ["KOSMOS_NO_FUSED_QKV"] = "1"   # the decode step with q, k, v as three products

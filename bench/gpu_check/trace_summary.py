@@ -20,7 +20,7 @@ def main():
     ranges = [e for e in events if e.get("cat") == "user_annotation" and e.get("name", "").startswith("kosmos2::")]
     launches = {}
     for e in events:
-        if e.get("cat") == "cuda_runtime" and "correlation" in e.get("args", {}):
+        if e.get("cat") in ("cuda_runtime", "cuda_driver") and "correlation" in e.get("args", {}):
             launches[e["args"]["correlation"]] = e["ts"]
     kernels = [e for e in events if e.get("cat") == "kernel"]
 

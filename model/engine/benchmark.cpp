@@ -122,7 +122,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
         if (isInt8Dtype(o.dtype)) quantizeDecoderInt8(*model);
         preprocess.size = config.vision.imageSize;
     }
-    fuseDecoderProjectionsForCuda(model);
+    prepareForCudaInference(model);
     // The ids of "<grounding>An image of" in the real vocabulary's layout (tags after the spm pieces),
     // so that a checkpoint without a tokenizer and transformers can be fed the same prompt.
     const std::int64_t firstTag = config.text.vocabSize - tokens::kNumPatchIndexTokens - 11;
@@ -160,7 +160,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
         at::Tensor features;
         {
             RECORD_USER_SCOPE("kosmos2::vision");
-            in.imageEmbeds = model->imageEmbeds(pixels.to(device, dtype), &features);
+            in.imageEmbeds = model->imageEmbeds(pixels.to(device, dtype), o.dumpPath.empty() ? nullptr : &features);
         }
         cudaSynchronize();
         const auto t2 = Clock::now();

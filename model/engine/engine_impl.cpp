@@ -68,7 +68,7 @@ TorchEngine::TorchEngine(const std::string& dir, const LoadOptions& options, con
     load.int8Weights = isInt8Dtype(options.dtype);
     if (progress) load.progress = [&](double f, const std::string& what) { progress(0.05 + 0.95 * f, what); };
     mModel = loadKosmos2(dir, load);
-    fuseDecoderProjectionsForCuda(mModel);
+    prepareForCudaInference(mModel);
 
     mSummary.folder = dir;
     mSummary.device = mDevice.str();

@@ -4,6 +4,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/record_function.h>
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 
@@ -72,6 +73,27 @@ void recordProbabilities(GenerationOutput& out, std::size_t row, const at::Tenso
     }
 }
 
+// torch.argmax per row (first index of the maximum, NaN counting as the maximum) as one plain pass: on a
+// GPU-sized vocabulary the library's parallel reduction costs more in thread wake-ups than the scan.
+std::vector<std::int64_t> argmaxRows(const at::Tensor& scores) {
+    const at::Tensor s = scores.contiguous();
+    const std::int64_t width = s.size(1);
+    std::vector<std::int64_t> best(s.size(0), 0);
+    for (std::int64_t r = 0; r < s.size(0); ++r) {
+        const float* row = s.data_ptr<float>() + r * width;
+        std::int64_t index = 0;
+        for (std::int64_t i = 0; i < width; ++i) {
+            if (std::isnan(row[i])) {
+                index = i;
+                break;
+            }
+            if (row[i] > row[index]) index = i;
+        }
+        best[r] = index;
+    }
+    return best;
+}
+
 std::vector<std::vector<std::int64_t>> toRows(const at::Tensor& ids) {
     at::Tensor cpu = ids.to(at::kCPU, at::kLong).contiguous();
     std::vector<std::vector<std::int64_t>> rows(cpu.size(0));
@@ -107,16 +129,14 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
         logits = run.step(in.inputIds, positions, in.imageEmbeds, in.imageEmbedsPositionMask);
     }
     std::unique_ptr<GraphDecoder> graph;
-    at::Tensor validKeys;   // [rows, capacity] on the device, for the graph's fixed-shape mask
-    if (GraphDecoder::supported(device)) {
-        graph = std::make_unique<GraphDecoder>(run.model, run.cache, rows);
-        validKeys = at::zeros({rows, run.cache.capacity}, run.keyMask.options());
-        validKeys.narrow(1, 0, promptLength).copy_(run.keyMask);
-    }
+    if (GraphDecoder::supported(device)) graph = std::make_unique<GraphDecoder>(run.model, run.cache, run.keyMask);
     for (int stepIndex = 0; stepIndex < p.maxNewTokens; ++stepIndex) {
         RECORD_USER_SCOPE("kosmos2::decode_step");
         at::Tensor raw = logits.to(at::kCPU);
-        at::Tensor scores = raw.clone();
+        // Scores are edited in place only by these; otherwise the raw logits serve as they are.
+        const bool edited = p.doSample || p.noRepeatNgramSize > 0 || static_cast<bool>(p.constrain) ||
+                            (stepIndex < p.minNewTokens && !p.eosTokenIds.empty());
+        at::Tensor scores = edited ? raw.clone() : raw;
         processScores(scores, seqs, promptLength, p);
         if (p.recordScores) out.stepScores.push_back(scores.clone());
         std::vector<std::int64_t> next(rows);
@@ -125,8 +145,7 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
             at::Tensor chosen = at::multinomial(scores.softmax(1), 1, false, generator).view({-1});
             for (std::int64_t r = 0; r < rows; ++r) next[r] = chosen[r].item<std::int64_t>();
         } else {
-            at::Tensor chosen = scores.argmax(1);
-            for (std::int64_t r = 0; r < rows; ++r) next[r] = chosen[r].item<std::int64_t>();
+            next = argmaxRows(scores);
         }
         for (std::int64_t r = 0; r < rows; ++r) {
             if (!unfinished[r]) {
@@ -152,10 +171,7 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
         if (std::none_of(unfinished.begin(), unfinished.end(), [](bool u) { return u; })) break;
         if (stepIndex + 1 == p.maxNewTokens) break;
         if (graph) {
-            validKeys.select(1, run.cache.length).fill_(1);
-            auto cpuLong = at::TensorOptions().dtype(at::kLong);
-            logits = graph->step(at::tensor(next, cpuLong), at::tensor(nextPositionIds(seqs, p.padTokenId), cpuLong),
-                                 run.cache.length, validKeys);
+            logits = graph->step(next, nextPositionIds(seqs, p.padTokenId), run.cache.length);
             run.cache.length += 1;
             continue;
         }

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include <memory>
+#include <vector>
 
 #include "model/engine/kosmos2_model.h"
 #include "model/engine/kv_cache.h"
@@ -14,14 +15,15 @@ namespace kosmos {
 
 class GraphDecoder {
 public:
-    // `keyMask` [B, capacity] on the device: 1 where a position holds a real (non-padding) token.
-    GraphDecoder(Kosmos2ForConditionalGeneration& model, KvCache& cache, std::int64_t batch);
+    // `promptKeyMask` [B, prompt length] on the device: 1 where a prompt position holds a real (non-padding)
+    // token. Generated positions are always attended to.
+    GraphDecoder(Kosmos2ForConditionalGeneration& model, KvCache& cache, const at::Tensor& promptKeyMask);
     ~GraphDecoder();
 
-    // Feeds one token per row at cache position `position` (absolute index in the cache) with
-    // sinusoidal positions `positionIds` [B]; returns logits [B, V] (float32, a buffer reused by the next call).
-    at::Tensor step(const at::Tensor& tokenIds, const at::Tensor& positionIds, std::int64_t position,
-                    const at::Tensor& validKeys);
+    // Feeds one token per row at cache position `position` (absolute index in the cache) with sinusoidal
+    // positions `positionIds`; returns logits [B, V] (float32, a buffer reused by the next call).
+    at::Tensor step(const std::vector<std::int64_t>& tokenIds, const std::vector<std::int64_t>& positionIds,
+                    std::int64_t position);
 
     static bool supported(const at::Device& device);
 

@@ -50,9 +50,11 @@ void configurePrecision(const at::Device& device, at::ScalarType dtype) {
     at::globalContext().setAllowTF32CuBLAS(allowTf32);
 }
 
-void fuseDecoderProjectionsForCuda(Kosmos2ForConditionalGeneration& model) {
-    if (!model->text_model->lm_head->weight.is_cuda() || std::getenv("KOSMOS_NO_FUSED_QKV")) return;
-    for (auto& layer : model->text_model->model->layerList) layer->self_attn->fuseProjections();
+void prepareForCudaInference(Kosmos2ForConditionalGeneration& model) {
+    if (!model->text_model->lm_head->weight.is_cuda()) return;
+    if (!std::getenv("KOSMOS_NO_FUSED_QKV"))
+        for (auto& layer : model->text_model->model->layerList) layer->self_attn->fuseProjections();
+    model->useVisionGraphs();
 }
 
 Kosmos2ForConditionalGeneration loadKosmos2(const std::string& modelDir, const CheckpointLoadOptions& options) {

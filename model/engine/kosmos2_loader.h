@@ -20,8 +20,9 @@ Kosmos2ForConditionalGeneration loadKosmos2(const std::string& modelDir, const C
 void configurePrecision(const at::Device& device, at::ScalarType dtype);
 
 // Inference on CUDA: each decoder layer computes q, k and v as one matrix product (fewer, larger kernels per
-// decode step; the same memory). Not for models that will train. KOSMOS_NO_FUSED_QKV=1 leaves the model as is.
-void fuseDecoderProjectionsForCuda(Kosmos2ForConditionalGeneration& model);
+// decode step; the same memory; KOSMOS_NO_FUSED_QKV=1 leaves them apart) and image embeddings replay a CUDA
+// graph. Not for models that will train. Does nothing on the CPU.
+void prepareForCudaInference(Kosmos2ForConditionalGeneration& model);
 
 // Makes lm_head share model.embed_tokens' weight (transformers' tie_weights).
 void tieLmHead(Kosmos2ForConditionalGeneration& model);

@@ -27,6 +27,13 @@ Kosmos2ForConditionalGenerationImpl::Kosmos2ForConditionalGenerationImpl(const K
 }
 
 at::Tensor Kosmos2ForConditionalGenerationImpl::imageEmbeds(const at::Tensor& pixelValues, at::Tensor* features) {
+    if (!mUseVisionGraphs || features || is_training() || !VisionGraphs::usable(pixelValues))
+        return computeImageEmbeds(pixelValues, features);
+    return mVisionGraphs->run([this](const at::Tensor& pixels) { return computeImageEmbeds(pixels, nullptr); },
+                              pixelValues);
+}
+
+at::Tensor Kosmos2ForConditionalGenerationImpl::computeImageEmbeds(const at::Tensor& pixelValues, at::Tensor* features) {
     auto& vision = vision_model->model;
     at::Tensor h = vision->post_layernorm(vision(pixelValues));
     h = h / h.norm(2, -1, true).clamp_min(1e-12);   // nn.functional.normalize(dim=-1)

@@ -4,7 +4,10 @@
 
 #include "model/engine/config.h"
 #include "model/engine/text_model.h"
+#include "model/engine/vision_graph.h"
 #include "model/engine/vision_model.h"
+
+#include <memory>
 
 namespace kosmos {
 
@@ -29,10 +32,19 @@ public:
     // post_layernorm output when non-null.
     at::Tensor imageEmbeds(const at::Tensor& pixelValues, at::Tensor* features = nullptr);
 
+    // Inference models on CUDA: imageEmbeds replays a CUDA graph per input shape (not for a model whose
+    // parameters will be replaced: the graph keeps their addresses).
+    void useVisionGraphs() { mUseVisionGraphs = true; }
+
     Kosmos2VisionModel vision_model{nullptr};
     Kosmos2TextForCausalLM text_model{nullptr};
     Kosmos2ImageToTextProjection image_to_text_projection{nullptr};
     KosmosConfig config;
+
+private:
+    at::Tensor computeImageEmbeds(const at::Tensor& pixelValues, at::Tensor* features);
+    bool mUseVisionGraphs = false;
+    std::shared_ptr<VisionGraphs> mVisionGraphs = std::make_shared<VisionGraphs>();
 };
 TORCH_MODULE(Kosmos2ForConditionalGeneration);
 

@@ -253,7 +253,7 @@ private slots:
         QVERIFY(diff <= 1e-3);
     }
 
-    // The CUDA engine computes q, k and v as one product (fuseDecoderProjectionsForCuda); the same
+    // The CUDA engine computes q, k and v as one product (prepareForCudaInference); the same
     // fusion on the CPU must keep every cached greedy step of transformers.
     void fusedProjectionsKeepTransformersSteps() {
         at::NoGradGuard noGrad;

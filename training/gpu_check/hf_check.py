@@ -20,28 +20,39 @@ def max_diff(a, b, mask):
     return (a - b).abs()[mask.bool()].max().item()
 
 
+def load(path, attention):
+    kwargs = {"torch_dtype": torch.float32}
+    if attention:
+        kwargs["attn_implementation"] = attention
+    return Kosmos2ForConditionalGeneration.from_pretrained(path, **kwargs).eval()
+
+
 def main():
     out, fixture = sys.argv[1], sys.argv[2]
     t = load_file(out + "/check_tensors_full.safetensors")
     report = {"transformers": __import__("transformers").__version__}
-    try:
-        full = Kosmos2ForConditionalGeneration.from_pretrained(out + "/ckpt_full", torch_dtype=torch.float32).eval()
-        report["full_max_logit_difference"] = max_diff(logits(full, t), t["logits"], t["attention_mask"])
-    except Exception as e:  # noqa: BLE001 - report and go on
-        report["full_error"] = repr(e)[:500]
     lora = load_file(out + "/check_tensors_lora.safetensors")["logits"]
-    try:
-        merged = Kosmos2ForConditionalGeneration.from_pretrained(out + "/ckpt_lora", torch_dtype=torch.float32).eval()
-        report["lora_merged_max_logit_difference"] = max_diff(logits(merged, t), lora, t["attention_mask"])
-    except Exception as e:  # noqa: BLE001
-        report["lora_merged_error"] = repr(e)[:500]
-    try:
-        from peft import PeftModel
-        base = Kosmos2ForConditionalGeneration.from_pretrained(fixture, torch_dtype=torch.float32).eval()
-        adapted = PeftModel.from_pretrained(base, out + "/ckpt_lora").eval()
-        report["peft_adapter_max_logit_difference"] = max_diff(logits(adapted, t), lora, t["attention_mask"])
-    except Exception as e:  # noqa: BLE001
-        report["peft_error"] = repr(e)[:500]
+    # transformers' default attention (sdpa in 5.x) and its eager one: in 5.x only the eager one computes the
+    # image-to-text connector as defined, so the logits are compared with both.
+    for attention in ("", "eager"):
+        suffix = f"_{attention}" if attention else ""
+        try:
+            full = load(out + "/ckpt_full", attention)
+            report["full_max_logit_difference" + suffix] = max_diff(logits(full, t), t["logits"], t["attention_mask"])
+        except Exception as e:  # noqa: BLE001 - report and go on
+            report["full_error" + suffix] = repr(e)[:500]
+        try:
+            merged = load(out + "/ckpt_lora", attention)
+            report["lora_merged_max_logit_difference" + suffix] = max_diff(logits(merged, t), lora, t["attention_mask"])
+        except Exception as e:  # noqa: BLE001
+            report["lora_merged_error" + suffix] = repr(e)[:500]
+        try:
+            from peft import PeftModel
+            adapted = PeftModel.from_pretrained(load(fixture, attention), out + "/ckpt_lora").eval()
+            report["peft_adapter_max_logit_difference" + suffix] = max_diff(logits(adapted, t), lora,
+                                                                            t["attention_mask"])
+        except Exception as e:  # noqa: BLE001
+            report["peft_error" + suffix] = repr(e)[:500]
     print(json.dumps(report))
     with open(out + "/hf_check.json", "w") as f:
         json.dump(report, f, indent=1)
