@@ -27,6 +27,11 @@ echo "   engine rc=$engine_rc, trainer check rc=$train_rc, $((SECONDS - start)) 
 [[ $engine_rc == 0 ]] && rm -f "$out/bench/build.log" || grep -m 10 -B2 -A8 "error" "$out/bench/build.log"
 [[ $train_rc == 0 ]] && rm -f "$out/train/build.log" || grep -m 10 -B2 -A8 "error" "$out/train/build.log"
 if [[ $engine_rc == 0 ]]; then
+    echo "== every parameter random (biases, layer norms)"
+    timeout 120 python3 bench/gpu_check/all_params_check.py --engine /tmp/kosmos2-engine-build/bin/kosmos2-engine \
+        --fixture tests/data/kosmos2-tiny | tee "$out/bench/all_params.json"
+fi
+if [[ $engine_rc == 0 && -z "${KOSMOS_SKIP_COMPARE:-}" ]]; then
     echo "== engine against transformers"
     KOSMOS_TRACE=$out/bench/trace.json timeout "${KOSMOS_BENCH_SECONDS:-330}" bench/gpu_check/run.sh "$out/bench"
     echo "   rc=$?"

@@ -27,6 +27,22 @@ def load(path, attention):
     return Kosmos2ForConditionalGeneration.from_pretrained(path, **kwargs).eval()
 
 
+def load_fidelity(model, folder):
+    """Parameters whose values in the loaded model differ from the checkpoint file (max abs difference)."""
+    saved = load_file(folder + "/model.safetensors")
+    state = model.state_dict()
+    changed = {}
+    for name, tensor in saved.items():
+        if name not in state:
+            changed[name] = "not in the model"
+            continue
+        diff = (state[name].float().cpu() - tensor.float()).abs().max().item()
+        if diff > 0:
+            changed[name] = diff
+    return {"tensors": len(saved), "changed": dict(list(changed.items())[:20]), "changed_count": len(changed),
+            "peft_config": hasattr(model, "peft_config")}
+
+
 def main():
     out, fixture = sys.argv[1], sys.argv[2]
     t = load_file(out + "/check_tensors_full.safetensors")
@@ -38,11 +54,15 @@ def main():
         suffix = f"_{attention}" if attention else ""
         try:
             full = load(out + "/ckpt_full", attention)
+            if not attention:
+                report["full_load_fidelity"] = load_fidelity(full, out + "/ckpt_full")
             report["full_max_logit_difference" + suffix] = max_diff(logits(full, t), t["logits"], t["attention_mask"])
         except Exception as e:  # noqa: BLE001 - report and go on
             report["full_error" + suffix] = repr(e)[:500]
         try:
             merged = load(out + "/ckpt_lora", attention)
+            if not attention:
+                report["lora_merged_load_fidelity"] = load_fidelity(merged, out + "/ckpt_lora")
             report["lora_merged_max_logit_difference" + suffix] = max_diff(logits(merged, t), lora, t["attention_mask"])
         except Exception as e:  # noqa: BLE001
             report["lora_merged_error" + suffix] = repr(e)[:500]
