@@ -258,8 +258,12 @@ void writeWeights(const std::string& dir, Kosmos2ForConditionalGeneration& model
 
 void writeAdapter(const std::string& dir, const std::vector<LoraModule>& modules, const LoraOptions& options,
                   const std::string& baseModel) {
-    saveTensors(dir + "/adapter_model.safetensors", adapterTensors(modules));
-    writeTextFile(dir + "/adapter_config.json", adapterConfigJson(options, modules, baseModel) + "\n");
+    const std::string adapter = dir + "/" + kAdapterSubfolder;
+    std::error_code ec;
+    fs::create_directories(adapter, ec);
+    if (ec) throw Error(adapter + ": cannot create (" + ec.message() + ")");
+    saveTensors(adapter + "/adapter_model.safetensors", adapterTensors(modules));
+    writeTextFile(adapter + "/adapter_config.json", adapterConfigJson(options, modules, baseModel) + "\n");
 }
 
 } // namespace kosmos::training

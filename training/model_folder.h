@@ -1,8 +1,10 @@
 #pragma once
 // Writing Hugging Face model folders: config.json (configToJson), generation_config.json,
 // preprocessor_config.json, tokenizer files, model.safetensors (LoRA merged, tied lm_head left out),
-// and for LoRA also adapter_model.safetensors + adapter_config.json. A folder is built in a temporary
-// sibling and renamed into place, so the previous one stays whole until the new one is complete.
+// and for LoRA also the adapter alone in adapter/ (adapter_model.safetensors + adapter_config.json, PEFT's
+// layout; a sub-folder, because transformers loads a folder with adapter files at its top as base model +
+// adapter instead of the merged weights beside them). A folder is built in a temporary sibling and renamed
+// into place, so the previous one stays whole until the new one is complete.
 #include <ATen/ATen.h>
 
 #include <map>
@@ -53,6 +55,9 @@ void copyTokenizerFiles(const std::string& dir, const std::string& sourceModelDi
 void writeTokenizerFiles(const std::string& dir, const std::string& spmPath, std::int64_t spmPieces);
 
 void writeWeights(const std::string& dir, Kosmos2ForConditionalGeneration& model);
+
+// The LoRA adapter of a checkpoint folder: DIR/adapter/.
+inline constexpr const char* kAdapterSubfolder = "adapter";
 void writeAdapter(const std::string& dir, const std::vector<LoraModule>& modules, const LoraOptions& options,
                   const std::string& baseModel);
 

@@ -285,7 +285,11 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
     std::vector<LoraModule> adapters;
     if (lora) {
         adapters = enableLora(model, o.lora, o.seed);
-        if (resumed) loadAdapterTensors(adapters, resumeDir + "/adapter_model.safetensors");
+        if (resumed) {
+            std::string file = resumeDir + "/" + kAdapterSubfolder + "/adapter_model.safetensors";
+            if (!std::filesystem::exists(file)) file = resumeDir + "/adapter_model.safetensors";   // older layout
+            loadAdapterTensors(adapters, file);
+        }
     }
     if (!(o.visionLrScale >= 0 && o.visionLrScale <= 100)) throw Error("--vision-lr-scale must be in [0, 100]");
     if (!(o.connectorLrScale >= 0 && o.connectorLrScale <= 100)) throw Error("--connector-lr-scale must be in [0, 100]");
@@ -300,6 +304,7 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
     adamOptions.eps = o.eps;
     adamOptions.weightDecay = o.weightDecay;
     AdamW optimizer(params.trainable, adamOptions);
+    PaddingEmbeddingGuard padding(model, config.text.padTokenId);
     std::int64_t step = 0;
     std::vector<double> lossHistory;
     if (resumed) {
@@ -469,8 +474,10 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         const double lr = scheduledLearningRate(step + 1, o.steps, o.warmupSteps, o.learningRate, o.minLearningRateRatio);
         double gradNorm = 0;
         memoryGuard([&] {
+            padding.beforeClip();
             gradNorm = clipGradNorm(params.trainable, o.maxGradNorm);
             optimizer.step(lr);
+            padding.afterStep();
         });
         ++step;
         const double loss = lossSum / microBatches;

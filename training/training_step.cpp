@@ -122,4 +122,23 @@ at::Tensor languageModelLoss(Kosmos2ForConditionalGeneration& model, const Train
     return at::cross_entropy_loss(scores, targets.index_select(0, rows));
 }
 
+PaddingEmbeddingGuard::PaddingEmbeddingGuard(Kosmos2ForConditionalGeneration& model, std::int64_t padTokenId)
+    : mWeight(model->text_model->model->embed_tokens->weight), mPad(padTokenId) {
+    if (padTokenId < 0 || padTokenId >= mWeight.size(0) || !mWeight.requires_grad()) return;
+    at::NoGradGuard noGrad;
+    mRow = mWeight[padTokenId].clone();
+}
+
+void PaddingEmbeddingGuard::beforeClip() {
+    if (!mRow.defined() || !mWeight.grad().defined()) return;
+    at::NoGradGuard noGrad;
+    mWeight.grad()[mPad].zero_();
+}
+
+void PaddingEmbeddingGuard::afterStep() {
+    if (!mRow.defined()) return;
+    at::NoGradGuard noGrad;
+    mWeight[mPad].copy_(mRow);
+}
+
 } // namespace kosmos::training

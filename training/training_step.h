@@ -40,6 +40,21 @@ at::Tensor languageModelLoss(Kosmos2ForConditionalGeneration& model, const Train
 // The weight the logits use: embed_tokens' when lm_head is tied to it (one parameter, trained once), else lm_head's.
 const at::Tensor& outputEmbedding(Kosmos2ForConditionalGeneration& model);
 
+// Keeps embed_tokens' padding row as it was loaded. Padding is never a label, yet the tied lm_head gives
+// that row gradients (and weight decay shrinks it); transformers zeroes it when it loads a checkpoint, so a
+// trained row would make transformers' logits differ from ours. Call beforeClip() after backward and
+// afterStep() after each optimizer step.
+class PaddingEmbeddingGuard {
+public:
+    PaddingEmbeddingGuard(Kosmos2ForConditionalGeneration& model, std::int64_t padTokenId);
+    void beforeClip();
+    void afterStep();
+
+private:
+    at::Tensor mWeight, mRow;
+    std::int64_t mPad;
+};
+
 // Runs `block` on `input` without keeping its activations; backward runs it again with autograd
 // (the RNG state of the forward is restored first, so dropout draws the same masks).
 at::Tensor checkpointed(const std::function<at::Tensor(const at::Tensor&)>& block, const at::Tensor& input);

@@ -57,7 +57,9 @@ def main():
                     attention_mask=torch.ones_like(ids), image_embeds_position_mask=mask)
     report = {
         "image_embeds_max_abs_diff": (out.image_embeds.float().cpu() - ours["image_embeds"]).abs().max().item(),
-        "last_logits_max_abs_diff": (out.logits[0, -1].float().cpu() - ours["first_logits"][0]).abs().max().item(),
+        # first_logits are the processed scores of step 1 (-inf where min_new_tokens bans eos)
+        "last_logits_max_abs_diff": (out.logits[0, -1].float().cpu() - ours["first_logits"][0])
+        [ours["first_logits"][0].isfinite()].abs().max().item(),
         "logits_scale": out.logits[0, -1].abs().max().item(),
         "argmax_equal": out.logits[0, -1].argmax().item() == ours["first_logits"][0].argmax().item(),
     }

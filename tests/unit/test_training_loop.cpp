@@ -157,6 +157,12 @@ private slots:
         QVERIFY(fs::exists(o.outDir + "/sentencepiece.bpe.model"));
         const auto weights = readAll(o.outDir + "/model.safetensors");
         QVERIFY(!weights.count("text_model.lm_head.weight"));   // tied: left out, as transformers saves it
+        // The padding row stays as loaded (transformers zeroes it on load); the rest of the table trained.
+        const auto base = readAll(testing::fixtureModel() + "/model.safetensors");
+        const at::Tensor before = base.at("text_model.model.embed_tokens.weight");
+        const at::Tensor after = weights.at("text_model.model.embed_tokens.weight");
+        QVERIFY(at::equal(after[1], before[1]));
+        QVERIFY(!at::equal(after, before));
         QCOMPARE(readTrainerState(o.outDir).step, std::int64_t(16));
         auto engine = Engine::load(o.outDir);
         QVERIFY(engine->summary().parameters > 0);
@@ -319,8 +325,11 @@ private slots:
         QCOMPARE(r.steps, std::int64_t(3));
         const auto base = readAll(testing::fixtureModel() + "/model.safetensors");
         const auto exported = readAll(o.outDir + "/model.safetensors");
-        const auto adapter = readAll(o.outDir + "/adapter_model.safetensors");
-        const LoraOptions saved = parseAdapterConfig(readTextFile(o.outDir + "/adapter_config.json"), "adapter_config.json");
+        // The adapter alone in adapter/ (PEFT's layout), not beside the merged weights.
+        QVERIFY(!std::filesystem::exists(o.outDir + "/adapter_config.json"));
+        const auto adapter = readAll(o.outDir + "/adapter/adapter_model.safetensors");
+        const LoraOptions saved =
+            parseAdapterConfig(readTextFile(o.outDir + "/adapter/adapter_config.json"), "adapter_config.json");
         QCOMPARE(saved.rank, 4);
         QCOMPARE(saved.alpha, 8.0);
         QCOMPARE(base.size(), exported.size());

@@ -68,7 +68,7 @@ def main():
             report["lora_merged_error" + suffix] = repr(e)[:500]
         try:
             from peft import PeftModel
-            adapted = PeftModel.from_pretrained(load(fixture, attention), out + "/ckpt_lora").eval()
+            adapted = PeftModel.from_pretrained(load(fixture, attention), out + "/ckpt_lora/adapter").eval()
             report["peft_adapter_max_logit_difference" + suffix] = max_diff(logits(adapted, t), lora,
                                                                             t["attention_mask"])
         except Exception as e:  # noqa: BLE001

@@ -239,6 +239,7 @@ int main(int argc, char** argv) {
         // Fitting one batch under autocast lowers the loss.
         auto params = trainable(model, false);
         AdamW optimizer(params, AdamWOptions{});
+        PaddingEmbeddingGuard padding(model, model->config.text.padTokenId);
         double first = 0, last = 0;
         for (int step = 0; step < 40; ++step) {
             optimizer.zeroGrad();
@@ -248,8 +249,10 @@ int main(int argc, char** argv) {
                 loss = languageModelLoss(model, batch);
             }
             loss.backward();
+            padding.beforeClip();
             clipGradNorm(params, 1.0);
             optimizer.step(3e-3);
+            padding.afterStep();
             (step == 0 ? first : last) = loss.item<double>();
         }
         r["fit_first_loss"] = first;
