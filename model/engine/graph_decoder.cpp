@@ -7,10 +7,7 @@
 #include "model/error.h"
 
 #ifdef KOSMOS_WITH_CUDA
-#include <ATen/cuda/CUDAEvent.h>
-#include <ATen/cuda/CUDAGraph.h>
-#include <c10/cuda/CUDAGuard.h>
-#include <c10/cuda/CUDAStream.h>
+#include "model/engine/cuda_graph_capture.h"
 #endif
 
 namespace kosmos {
@@ -18,6 +15,8 @@ namespace kosmos {
 #ifdef KOSMOS_WITH_CUDA
 
 struct GraphDecoder::Impl {
+    Impl(Kosmos2ForConditionalGeneration& m, KvCache& c, std::int64_t rows) : model(m), cache(c), batch(rows) {}
+
     Kosmos2ForConditionalGeneration model;
     KvCache& cache;
     std::int64_t batch;
@@ -47,7 +46,7 @@ struct GraphDecoder::Impl {
 };
 
 GraphDecoder::GraphDecoder(Kosmos2ForConditionalGeneration& model, KvCache& cache, const at::Tensor& promptKeyMask)
-    : mImpl(new Impl{model, cache, promptKeyMask.size(0)}) {
+    : mImpl(new Impl(model, cache, promptKeyMask.size(0))) {
     Impl& d = *mImpl;
     const auto device = model->text_model->lm_head->weight.device();
     auto longs = at::TensorOptions().dtype(at::kLong).device(device);
@@ -82,24 +81,8 @@ at::Tensor GraphDecoder::step(const std::vector<std::int64_t>& tokenIds, const s
         d.graph.replay();
         return d.logits;
     }
-    // The first step runs eagerly on a side stream (warming up cuBLAS and the allocator), then the same
-    // step is captured; later steps replay it.
-    at::Tensor out;
-    auto stream = c10::cuda::getStreamFromPool();
-    auto main = c10::cuda::getCurrentCUDAStream();
-    at::cuda::CUDAEvent ready;
-    ready.record(main);
-    ready.block(stream);
-    {
-        c10::cuda::CUDAStreamGuard guard(stream);
-        out = d.forward().clone();
-        d.graph.capture_begin();
-        d.logits = d.forward();
-        d.graph.capture_end();
-    }
-    at::cuda::CUDAEvent done;
-    done.record(stream);
-    done.block(main);
+    // The first step runs eagerly, then the same step is captured; later steps replay it.
+    at::Tensor out = warmUpAndCapture(d.graph, [&] { return d.forward(); }, d.logits);
     d.captured = true;
     return out;
 }

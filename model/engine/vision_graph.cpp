@@ -7,10 +7,7 @@
 #include "model/error.h"
 
 #ifdef KOSMOS_WITH_CUDA
-#include <ATen/cuda/CUDAEvent.h>
-#include <ATen/cuda/CUDAGraph.h>
-#include <c10/cuda/CUDAGuard.h>
-#include <c10/cuda/CUDAStream.h>
+#include "model/engine/cuda_graph_capture.h"
 #endif
 
 namespace kosmos {
@@ -49,23 +46,8 @@ at::Tensor VisionGraphs::run(const std::function<at::Tensor(const at::Tensor&)>&
     if (mEntries.size() >= kMaxShapes) mEntries.clear();
     auto entry = std::make_unique<Entry>();
     entry->input = pixelValues.contiguous().clone();
-    // As in the decode graph: one eager pass on a side stream (warms up cuDNN and cuBLAS), then the capture.
-    at::Tensor out;
-    auto stream = c10::cuda::getStreamFromPool();
-    auto main = c10::cuda::getCurrentCUDAStream();
-    at::cuda::CUDAEvent ready;
-    ready.record(main);
-    ready.block(stream);
-    {
-        c10::cuda::CUDAStreamGuard guard(stream);
-        out = compute(entry->input).clone();
-        entry->graph.capture_begin();
-        entry->output = compute(entry->input);
-        entry->graph.capture_end();
-    }
-    at::cuda::CUDAEvent done;
-    done.record(stream);
-    done.block(main);
+    Entry& e = *entry;
+    at::Tensor out = warmUpAndCapture(e.graph, [&] { return compute(e.input); }, e.output);
     mEntries.emplace(std::move(key), std::move(entry));
     return out;
 }

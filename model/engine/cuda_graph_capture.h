@@ -1,0 +1,19 @@
+#pragma once
+// The one way this engine records a CUDA graph (decode step, vision tower).
+#include <ATen/ATen.h>
+
+#include <functional>
+
+#ifdef KOSMOS_WITH_CUDA
+#include <ATen/cuda/CUDAGraph.h>
+
+namespace kosmos {
+
+// Runs `step` once eagerly on a side stream (warming up cuDNN, cuBLAS and the allocator), then records a second
+// run into `graph`, whose output buffer goes to `graphOutput` (rewritten by every replay). Returns a copy of the
+// eager run's result. The current stream waits for both.
+at::Tensor warmUpAndCapture(at::cuda::CUDAGraph& graph, const std::function<at::Tensor()>& step,
+                            at::Tensor& graphOutput);
+
+} // namespace kosmos
+#endif
