@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Both GPU checks in one go, for a machine lent for minutes: builds the engine benchmark and the trainer
 # check side by side, then runs the engine comparison with transformers (bench/gpu_check/run.sh) and the
-# trainer check (training/gpu_check/run.sh), each with a time limit. Results under OUT_DIR/bench and
-# OUT_DIR/train. Usage: bench/gpu_check/device_check.sh [OUT_DIR]
+# trainer check (training/gpu_check/run.sh), each with a time limit, and the every-parameter-random parity check
+# (all_params_check.py). Results under OUT_DIR/bench and OUT_DIR/train.
+# Usage: bench/gpu_check/device_check.sh [OUT_DIR]
+# Environment: KOSMOS_BENCH_SECONDS / KOSMOS_TRAIN_SECONDS (time limits, default 330 / 240),
+# KOSMOS_SKIP_COMPARE=1 (leave out the comparison with transformers' generate).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-/tmp/kosmos2-device-check}}

@@ -3,7 +3,7 @@
 # transformers on a random checkpoint of the real 1.66 B configuration (ids and speed) and on the fixture.
 # Needs: python3 with torch + transformers + Pillow, cmake, ninja, a C++ compiler, and the header-only
 # nlohmann-json and CLI11 in $KOSMOS_EXTRA_INCLUDE (defaults to .gpu/include in the repository).
-# Usage: bench/gpu_check/run.sh [OUT_DIR]
+# Usage: bench/gpu_check/run.sh [OUT_DIR]   (KOSMOS_TRACE=FILE also profiles one run and summarises it)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-${OUT:-/tmp/kosmos2-gpu-check}}
