@@ -270,10 +270,17 @@ private slots:
         QVERIFY(maxDiff(fullLogits(mergedModel, batch), fullLogits(reloaded, batch)) > 1e-3);
     }
 
+    void resumeContinuesTheSameLossCurve_data() {
+        QTest::addColumn<QString>("mode");
+        QTest::newRow("full") << QStringLiteral("full");
+        QTest::newRow("lora") << QStringLiteral("lora");   // the adapter comes back from adapter/
+    }
+
     void resumeContinuesTheSameLossCurve() {
-        const std::string root = mDir.path().toStdString();
+        QFETCH(QString, mode);
+        const std::string root = mDir.path().toStdString() + "/resume-" + mode.toStdString();
         TrainerOptions o = baseOptions(mData, root + "/straight");
-        o.mode = "full";
+        o.mode = mode.toStdString();
         o.steps = 4;
         o.learningRate = 1e-3;
         o.warmupSteps = 1;
