@@ -6,7 +6,7 @@
 #
 # Uses the `kosmos2` program of the release build (build/release/bin or $KOSMOS2). Every step is
 # deterministic for its seed; training is resumable: rerunning continues from WORK_DIR/model if it exists.
-# About 3 hours on 2 CPU cores (f32, 1 compute thread + 1 data thread), plus data generation.
+# About 5 hours on 2 CPU cores (f32, 1 compute thread + 1 data thread), plus data generation.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,15 +23,18 @@ fi
 # The recipe. Changing any of these changes the model; the values used are recorded in recipe.json.
 train_seed=1 train_count=40000 vocab_size=256
 more_seed=2 more_count=40000      # a second training set, for stage 3 (fresh pictures instead of a third pass)
+third_seed=3 third_count=40000    # a third, for stage 4
 init_seed=0
 # Stage 1: referring expressions on the one-object pictures (where is the one thing?). Stage 2: every task on
 # all pictures, the one- and two-object ones repeated (curriculum.py). The vision tower stays as initialised
 # (trained, it drifted until every picture gave the same caption); the connector learns at a tenth of the rate
 # (at the full rate it overwrote where each image embedding comes from within a few hundred steps).
-# Stage 3: every task on the second set, all pictures alike, from a lower peak rate.
+# Stage 3: every task on the second set, all pictures alike, from a lower peak rate. Stage 4: the same on the
+# third set, from a lower peak rate again.
 stage1_steps=400 stage1_warmup=30 stage1_seed=1
 stage2_steps=2800 stage2_warmup=50 stage2_seed=2 ref_exp_ratio=0.6
 stage3_steps=4200 stage3_warmup=50 stage3_seed=3 stage3_lr=6e-4
+stage4_steps=4200 stage4_warmup=50 stage4_seed=4 stage4_lr=4e-4
 batch=32 lr=1e-3 connector_lr_scale=0.1 min_lr_ratio=0.05 weight_decay=0.05
 val_seed=7 val_count=300            # watched during training (checkpoint evaluations)
 heldout_a_seed=9 heldout_b_seed=5 heldout_count=400   # measured once at the end, never trained on
@@ -45,6 +48,7 @@ if [[ ! -f train/annotations.jsonl ]]; then
 fi
 [[ -f train/mix.jsonl ]] || python3 "$here/curriculum.py" train/annotations.jsonl
 [[ -f more/annotations.jsonl ]] || "$kosmos2" synth --out more --count $more_count --seed $more_seed --threads "$(nproc)"
+[[ -f third/annotations.jsonl ]] || "$kosmos2" synth --out third --count $third_count --seed $third_seed --threads "$(nproc)"
 if [[ ! -f val/annotations.jsonl ]]; then
     "$kosmos2" synth --out val --count $val_count --seed $val_seed --threads "$(nproc)"
     python3 "$here/curriculum.py" val/annotations.jsonl
@@ -70,10 +74,13 @@ stage stage1 init -- --lr $lr --data train/one_object.jsonl --ref-exp-ratio 1.0 
     --warmup $stage1_warmup --seed $stage1_seed --save-every 100 --eval-data val/one_object.jsonl --eval-limit 60
 stage stage2 stage1 -- --lr $lr --data train/mix.jsonl --ref-exp-ratio $ref_exp_ratio --steps $stage2_steps \
     --warmup $stage2_warmup --seed $stage2_seed --save-every 250 --eval-data val/annotations.jsonl --eval-limit 100
-stage model stage2 -- --lr $stage3_lr --data more/annotations.jsonl --ref-exp-ratio $ref_exp_ratio \
+stage stage3 stage2 -- --lr $stage3_lr --data more/annotations.jsonl --ref-exp-ratio $ref_exp_ratio \
     --steps $stage3_steps --warmup $stage3_warmup --seed $stage3_seed --save-every 500 \
     --eval-data val/annotations.jsonl --eval-limit 100
-cat stage1.log stage2.log model.log > train.log
+stage model stage3 -- --lr $stage4_lr --data third/annotations.jsonl --ref-exp-ratio $ref_exp_ratio \
+    --steps $stage4_steps --warmup $stage4_warmup --seed $stage4_seed --save-every 500 \
+    --eval-data val/annotations.jsonl --eval-limit 100
+cat stage1.log stage2.log stage3.log model.log > train.log
 
 # Held-out sets: generator A with a seed never used above, and generator B (another renderer).
 [[ -f heldout-a/annotations.jsonl ]] || "$kosmos2" synth --out heldout-a --count $heldout_count --seed $heldout_a_seed \
@@ -108,11 +115,12 @@ JSON
 cp eval-heldout-a.json eval-heldout-b.json "$out.new/"
 summary=$(grep -hE '^\{' model.log | tail -n 1 || true)
 [[ -z "$summary" ]] || echo "$summary" > "$out.new/train_summary.json"
-for log in stage1 stage2 model; do   # stage, step, training loss
+for log in stage1 stage2 stage3 model; do   # stage, step, training loss
     grep -E '^step [0-9]+/' "$log.log" | sed -E "s/^step ([0-9]+)\/[0-9]+ +loss ([0-9.]+).*/$log\t\1\t\2/"
-done | sed 's/^model\t/stage3\t/' > "$out.new/loss_curve.tsv"
+done | sed 's/^model\t/stage4\t/' > "$out.new/loss_curve.tsv"
 { echo "Stage 1"; echo; python3 "$here/learning_curve.py" stage1.log; echo; echo "Stage 2"; echo
   python3 "$here/learning_curve.py" stage2.log; echo; echo "Stage 3"; echo
+  python3 "$here/learning_curve.py" stage3.log; echo; echo "Stage 4"; echo
   python3 "$here/learning_curve.py" model.log; } > "$out.new/learning_curve.md"
 cat > "$out.new/recipe.json" <<JSON
 {
@@ -120,6 +128,7 @@ cat > "$out.new/recipe.json" <<JSON
   "config": "datasets/demo_model/config.json",
   "train": {"generator": "kosmos2 synth", "seed": $train_seed, "count": $train_count, "vocab_size": $vocab_size},
   "train_more": {"generator": "kosmos2 synth", "seed": $more_seed, "count": $more_count},
+  "train_third": {"generator": "kosmos2 synth", "seed": $third_seed, "count": $third_count},
   "init_seed": $init_seed,
   "stage1": {"data": "one-object pictures", "ref_exp_ratio": 1.0, "steps": $stage1_steps, "warmup": $stage1_warmup,
              "order_seed": $stage1_seed},
@@ -127,6 +136,8 @@ cat > "$out.new/recipe.json" <<JSON
              "steps": $stage2_steps, "warmup": $stage2_warmup, "order_seed": $stage2_seed, "lr": $lr},
   "stage3": {"data": "the second set, all pictures", "ref_exp_ratio": $ref_exp_ratio, "steps": $stage3_steps,
              "warmup": $stage3_warmup, "order_seed": $stage3_seed, "lr": $stage3_lr},
+  "stage4": {"data": "the third set, all pictures", "ref_exp_ratio": $ref_exp_ratio, "steps": $stage4_steps,
+             "warmup": $stage4_warmup, "order_seed": $stage4_seed, "lr": $stage4_lr},
   "optimizer": {"batch_size": $batch, "lr": $lr, "connector_lr_scale": $connector_lr_scale, "vision": "frozen",
                 "min_lr_ratio": $min_lr_ratio, "weight_decay": $weight_decay},
   "heldout": {"generator_a_seed": $heldout_a_seed, "generator_b_seed": $heldout_b_seed, "count": $heldout_count}

@@ -22,7 +22,7 @@ using namespace kosmos::training;
 namespace {
 
 const std::string kDemoModel = std::string(KOSMOS_SOURCE_DIR) + "/resources/demo-model";
-constexpr std::uint64_t kSeed = 424242;   // never used for training (the recipe trains on seeds 1 and 2)
+constexpr std::uint64_t kSeed = 424242;   // never used for training (the recipe trains on seeds 1, 2 and 3)
 constexpr std::uint64_t kCount = 60;
 
 } // namespace
@@ -98,9 +98,9 @@ private slots:
     }
 
 private:
-    // Measured on these 60 pictures: 133 of 186 boxes (0.715), caption F1 0.165 (README: 0.72 / 0.16 on 400).
-    static constexpr double kMinRecAccuracy = 0.60;
-    static constexpr double kMinCaptionF1 = 0.12;
+    // Measured on these 60 pictures: 149 of 186 boxes (0.801), caption F1 0.192 (README: 0.79 / 0.20 on 400).
+    static constexpr double kMinRecAccuracy = 0.70;
+    static constexpr double kMinCaptionF1 = 0.15;
 };
 
 QTEST_GUILESS_MAIN(TestDemoModel)
