@@ -1,5 +1,13 @@
 #include "model/engine/cuda_graph_capture.h"
 
+#include <cstdlib>
+
+namespace kosmos {
+
+bool cudaGraphsEnabled(const at::Device& device) { return device.is_cuda() && !std::getenv("KOSMOS_NO_CUDA_GRAPHS"); }
+
+} // namespace kosmos
+
 #ifdef KOSMOS_WITH_CUDA
 #include <ATen/cuda/CUDAEvent.h>
 #include <c10/cuda/CUDAGuard.h>

@@ -4,6 +4,13 @@
 
 #include <functional>
 
+namespace kosmos {
+
+// Whether work on `device` may be recorded as CUDA graphs: a CUDA device, and KOSMOS_NO_CUDA_GRAPHS unset.
+bool cudaGraphsEnabled(const at::Device& device);
+
+} // namespace kosmos
+
 #ifdef KOSMOS_WITH_CUDA
 #include <ATen/cuda/CUDAGraph.h>
 

@@ -1,7 +1,6 @@
 #include "model/engine/graph_decoder.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <limits>
 
 #include "model/error.h"
@@ -62,9 +61,7 @@ GraphDecoder::GraphDecoder(Kosmos2ForConditionalGeneration& model, KvCache& cach
 
 GraphDecoder::~GraphDecoder() { mImpl->cache.writeIndex = at::Tensor(); }
 
-bool GraphDecoder::supported(const at::Device& device) {
-    return device.is_cuda() && !std::getenv("KOSMOS_NO_CUDA_GRAPHS");
-}
+bool GraphDecoder::supported(const at::Device& device) { return cudaGraphsEnabled(device); }
 
 at::Tensor GraphDecoder::step(const std::vector<std::int64_t>& tokenIds, const std::vector<std::int64_t>& positionIds,
                               std::int64_t position) {

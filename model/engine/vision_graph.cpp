@@ -2,8 +2,6 @@
 
 #include <ATen/core/grad_mode.h>
 
-#include <cstdlib>
-
 #include "model/error.h"
 
 #ifdef KOSMOS_WITH_CUDA
@@ -28,7 +26,7 @@ VisionGraphs::VisionGraphs() = default;
 VisionGraphs::~VisionGraphs() = default;
 
 bool VisionGraphs::usable(const at::Tensor& pixelValues) {
-    return pixelValues.is_cuda() && !at::GradMode::is_enabled() && !std::getenv("KOSMOS_NO_CUDA_GRAPHS");
+    return cudaGraphsEnabled(pixelValues.device()) && !at::GradMode::is_enabled();
 }
 
 at::Tensor VisionGraphs::run(const std::function<at::Tensor(const at::Tensor&)>& compute,
