@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "model/engine/cpu_attention.h"
 #include "model/engine/kv_cache.h"
 
 #if __has_include(<torch/version.h>)
@@ -24,18 +25,20 @@ at::Tensor mergeHeads(const at::Tensor& x) {
 } // namespace
 
 at::Tensor scaledAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask) {
+    const bool singleQuery = singleQueryAttentionApplies(q, k, v);
 #if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1))
     // q is pre-scaled as in transformers, hence scale 1.
-    return at::scaled_dot_product_attention(q, k, v, mask.defined() ? c10::optional<at::Tensor>(mask) : c10::nullopt,
-                                            0.0, false, 1.0);
-#else
-    at::Tensor weights = at::matmul(q, k.transpose(-1, -2));
+    if (!singleQuery)
+        return at::scaled_dot_product_attention(
+            q, k, v, mask.defined() ? c10::optional<at::Tensor>(mask) : c10::nullopt, 0.0, false, 1.0);
+#endif
+    at::Tensor weights = singleQuery ? singleQueryScores(q, k) : at::matmul(q, k.transpose(-1, -2));
     if (mask.defined() && mask.scalar_type() == at::kBool)
         weights = weights.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
     else if (mask.defined())
         weights = weights + mask;
-    return at::matmul(at::softmax(weights, -1), v);
-#endif
+    at::Tensor probabilities = at::softmax(weights, -1);
+    return singleQuery ? singleQueryMix(probabilities, v) : at::matmul(probabilities, v);
 }
 
 Kosmos2VisionAttentionImpl::Kosmos2VisionAttentionImpl(int embedDim, int heads_, const at::TensorOptions& o)

@@ -1,15 +1,12 @@
 #include "model/engine/int8_weights.h"
 
-#include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdint>
-#include <exception>
 #include <functional>
-#include <mutex>
 
+#include "model/engine/cpu_parallel.h"
 #include "model/engine/kosmos2_model.h"
 #include "model/error.h"
 
@@ -24,46 +21,6 @@ namespace kosmos {
 namespace {
 
 constexpr std::int64_t kStreamRows = 8;   // rows of x that share one pass over the weights
-
-// f(begin, end) over [0, n) split across LibTorch's intra-op thread count: the caller runs the first part, the
-// inter-op pool the others. (at::parallel_for would run serially here: with an OpenMP LibTorch its loop is an
-// inline `omp parallel`, which does nothing in code compiled without -fopenmp, as this project's is.)
-void splitAcrossThreads(std::int64_t n, std::int64_t grain, const std::function<void(std::int64_t, std::int64_t)>& f) {
-    const std::int64_t parts =
-        std::max<std::int64_t>(1, std::min<std::int64_t>(at::get_num_threads(), n / std::max<std::int64_t>(grain, 1)));
-    if (parts == 1) {
-        f(0, n);
-        return;
-    }
-    const std::int64_t chunk = (n + parts - 1) / parts;
-    std::mutex mutex;
-    std::condition_variable finished;
-    std::int64_t pending = parts - 1;
-    std::exception_ptr failure;
-    for (std::int64_t p = 1; p < parts; ++p) {
-        at::launch([&, p] {
-            std::exception_ptr error;
-            try {
-                f(p * chunk, std::min(n, (p + 1) * chunk));
-            } catch (...) {
-                error = std::current_exception();
-            }
-            std::lock_guard<std::mutex> lock(mutex);
-            if (error && !failure) failure = error;
-            if (--pending == 0) finished.notify_one();
-        });
-    }
-    std::exception_ptr own;
-    try {
-        f(0, std::min(n, chunk));
-    } catch (...) {
-        own = std::current_exception();
-    }
-    std::unique_lock<std::mutex> lock(mutex);
-    finished.wait(lock, [&] { return pending == 0; });
-    if (own) std::rethrow_exception(own);
-    if (failure) std::rethrow_exception(failure);
-}
 
 struct RowsJob {
     const std::int8_t* q;

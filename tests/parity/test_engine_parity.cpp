@@ -5,6 +5,8 @@
 #include <ATen/core/grad_mode.h>
 
 #include "engine_fixture.h"
+#include "model/engine/attention.h"
+#include "model/engine/cpu_attention.h"
 #include "model/engine/generation.h"
 #include "model/engine/int8_weights.h"
 #include "model/engine/kosmos2_model.h"
@@ -251,6 +253,54 @@ private slots:
         const double diff = maxAbsDiff(y, at::linear(x, dequantised, bias));
         qInfo("max abs diff against f32 with the dequantised weights: %.3g", diff);
         QVERIFY(diff <= 1e-3);
+    }
+
+    // A decode step's attention (one query row per head over the cache) is computed directly on the CPU; it
+    // must give what the two matrix products and the softmax give, over a cache narrowed from its capacity.
+    void singleQueryAttentionMatchesMatrixProducts_data() {
+        QTest::addColumn<int>("batch");
+        QTest::addColumn<int>("length");
+        QTest::addColumn<int>("depth");
+        QTest::addColumn<QString>("mask");
+        QTest::newRow("decode step") << 1 << 75 << 64 << QString();
+        QTest::newRow("odd depth, padding mask") << 3 << 20 << 13 << QStringLiteral("additive");
+        QTest::newRow("boolean mask") << 2 << 9 << 48 << QStringLiteral("bool");
+        QTest::newRow("long cache, split across threads") << 2 << 1500 << 64 << QStringLiteral("additive");
+    }
+
+    void singleQueryAttentionMatchesMatrixProducts() {
+        QFETCH(int, batch);
+        QFETCH(int, length);
+        QFETCH(int, depth);
+        QFETCH(QString, mask);
+        at::NoGradGuard noGrad;
+        at::manual_seed(11);
+        const int heads = 4;
+        // Scaled and split from [B, 1, E] as the model does.
+        at::Tensor q = (at::randn({batch, 1, heads, depth}) / std::sqrt(double(depth))).transpose(1, 2);
+        at::Tensor k = at::randn({batch, heads, length + 16, depth}).narrow(2, 0, length);
+        at::Tensor v = at::randn({batch, heads, length + 16, depth}).narrow(2, 0, length);
+        at::Tensor m;
+        if (mask == QLatin1String("additive")) {
+            m = at::zeros({batch, 1, 1, length});
+            m.narrow(3, 0, 2).fill_(-std::numeric_limits<float>::infinity());   // left padding
+        } else if (mask == QLatin1String("bool")) {
+            m = at::rand({batch, 1, 1, length}) > 0.3;
+            m.narrow(3, length - 1, 1).fill_(true);
+        }
+        QVERIFY(singleQueryAttentionApplies(q, k, v));
+        at::Tensor reference = at::matmul(q, k.transpose(-1, -2));
+        if (m.defined() && m.scalar_type() == at::kBool)
+            reference = reference.masked_fill(m.logical_not(), -std::numeric_limits<float>::infinity());
+        else if (m.defined())
+            reference = reference + m;
+        reference = at::matmul(at::softmax(reference, -1), v);
+        const at::Tensor out = scaledAttention(q, k, v, m);
+        QCOMPARE(out.sizes().vec(), (std::vector<std::int64_t>{batch, heads, 1, depth}));
+        const double diff = maxAbsDiff(out, reference);
+        qInfo("max abs diff against the matrix products: %.3g", diff);
+        QVERIFY(diff <= 1e-5);
+        QVERIFY(!singleQueryAttentionApplies(q.expand({batch, heads, 2, depth}), k, v));   // a prefill
     }
 
     // The CUDA engine computes q, k and v as one product (prepareForCudaInference); the same

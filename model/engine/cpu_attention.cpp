@@ -1,0 +1,135 @@
+#include "model/engine/cpu_attention.h"
+
+#include <ATen/core/grad_mode.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "model/engine/cpu_parallel.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define KOSMOS_ATTENTION_AVX2 1
+#else
+#define KOSMOS_ATTENTION_AVX2 0
+#endif
+
+namespace kosmos {
+namespace {
+
+// Multiply-adds per thread below which splitting across threads costs more than it saves.
+constexpr std::int64_t kWorkPerThread = 1 << 17;
+
+bool cpuHasAvx2() {
+#if KOSMOS_ATTENTION_AVX2
+    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return has;
+#else
+    return false;
+#endif
+}
+
+float dotScalar(const float* a, const float* b, std::int64_t n) {
+    float s = 0;
+    for (std::int64_t i = 0; i < n; ++i) s += a[i] * b[i];
+    return s;
+}
+
+void axpyScalar(float alpha, const float* x, float* y, std::int64_t n) {
+    for (std::int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
+#if KOSMOS_ATTENTION_AVX2
+__attribute__((target("avx2,fma"))) float dotAvx2(const float* a, const float* b, std::int64_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+    std::int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), a1);
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+    const __m256 v = _mm256_add_ps(a0, a1);
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    float sum = _mm_cvtss_f32(s);
+    for (; i < n; ++i) sum += a[i] * b[i];
+    return sum;
+}
+
+__attribute__((target("avx2,fma"))) void axpyAvx2(float alpha, const float* x, float* y, std::int64_t n) {
+    const __m256 a = _mm256_set1_ps(alpha);
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; ++i) y[i] += alpha * x[i];
+}
+#endif
+
+float dot(const float* a, const float* b, std::int64_t n) {
+#if KOSMOS_ATTENTION_AVX2
+    if (cpuHasAvx2()) return dotAvx2(a, b, n);
+#endif
+    return dotScalar(a, b, n);
+}
+
+void axpy(float alpha, const float* x, float* y, std::int64_t n) {
+#if KOSMOS_ATTENTION_AVX2
+    if (cpuHasAvx2()) return axpyAvx2(alpha, x, y, n);
+#endif
+    axpyScalar(alpha, x, y, n);
+}
+
+// Runs f(b, h) for every batch row and head, split across threads when there is enough work.
+template <typename F>
+void forEachHead(std::int64_t batch, std::int64_t heads, std::int64_t workPerHead, F&& f) {
+    const std::int64_t grain = std::max<std::int64_t>(1, kWorkPerThread / std::max<std::int64_t>(workPerHead, 1));
+    splitAcrossThreads(batch * heads, grain, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) f(i / heads, i % heads);
+    });
+}
+
+} // namespace
+
+bool singleQueryAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+    auto rowsOk = [](const at::Tensor& t) {
+        return t.dim() == 4 && t.device().is_cpu() && t.scalar_type() == at::kFloat && t.stride(3) == 1;
+    };
+    if (!rowsOk(q) || !rowsOk(k) || !rowsOk(v) || q.size(2) != 1) return false;
+    if (at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad())) return false;
+    return k.size(0) == q.size(0) && k.size(1) == q.size(1) && k.size(3) == q.size(3) && v.sizes() == k.sizes();
+}
+
+at::Tensor singleQueryScores(const at::Tensor& q, const at::Tensor& k) {
+    const std::int64_t batch = q.size(0), heads = q.size(1), depth = q.size(3), length = k.size(2);
+    at::Tensor scores = at::empty({batch, heads, 1, length}, q.options());
+    const float* qd = q.data_ptr<float>();
+    const float* kd = k.data_ptr<float>();
+    float* sd = scores.data_ptr<float>();
+    forEachHead(batch, heads, length * depth, [&](std::int64_t b, std::int64_t h) {
+        const float* qRow = qd + b * q.stride(0) + h * q.stride(1);
+        const float* kHead = kd + b * k.stride(0) + h * k.stride(1);
+        float* out = sd + (b * heads + h) * length;
+        for (std::int64_t t = 0; t < length; ++t) out[t] = dot(qRow, kHead + t * k.stride(2), depth);
+    });
+    return scores;
+}
+
+at::Tensor singleQueryMix(const at::Tensor& p, const at::Tensor& v) {
+    const std::int64_t batch = v.size(0), heads = v.size(1), length = v.size(2), depth = v.size(3);
+    at::Tensor weights = p.contiguous();
+    at::Tensor out = at::zeros({batch, heads, 1, depth}, v.options());
+    const float* pd = weights.data_ptr<float>();
+    const float* vd = v.data_ptr<float>();
+    float* od = out.data_ptr<float>();
+    forEachHead(batch, heads, length * depth, [&](std::int64_t b, std::int64_t h) {
+        const float* pRow = pd + (b * heads + h) * length;
+        const float* vHead = vd + b * v.stride(0) + h * v.stride(1);
+        float* row = od + (b * heads + h) * depth;
+        for (std::int64_t t = 0; t < length; ++t)
+            if (pRow[t] != 0.0f) axpy(pRow[t], vHead + t * v.stride(2), row, depth);
+    });
+    return out;
+}
+
+} // namespace kosmos

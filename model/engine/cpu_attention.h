@@ -1,0 +1,19 @@
+#pragma once
+// Attention of a single query row per head (a decode step) on the CPU. LibTorch 1.x runs q·kᵀ and p·v of a
+// decode step as one BLAS call per head; at these sizes the calls' overhead is most of the time (about half a
+// millisecond per layer of the 1.66 B model), so these two products are computed directly here.
+#include <ATen/ATen.h>
+
+namespace kosmos {
+
+// True when q [B, H, 1, D], k and v [B, H, T, D] are f32 CPU tensors with contiguous rows (stride 1 in D) and
+// nothing needs their gradients.
+bool singleQueryAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
+
+// q [B, H, 1, D] · kᵀ -> scores [B, H, 1, T].
+at::Tensor singleQueryScores(const at::Tensor& q, const at::Tensor& k);
+
+// p [B, H, 1, T] · v [B, H, T, D] -> [B, H, 1, D].
+at::Tensor singleQueryMix(const at::Tensor& p, const at::Tensor& v);
+
+} // namespace kosmos
