@@ -21,15 +21,6 @@ namespace {
 // Multiply-adds per thread below which splitting across threads costs more than it saves.
 constexpr std::int64_t kWorkPerThread = 1 << 17;
 
-bool cpuHasAvx2() {
-#if KOSMOS_ATTENTION_AVX2
-    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return has;
-#else
-    return false;
-#endif
-}
-
 float dotScalar(const float* a, const float* b, std::int64_t n) {
     float s = 0;
     for (std::int64_t i = 0; i < n; ++i) s += a[i] * b[i];
@@ -68,14 +59,14 @@ __attribute__((target("avx2,fma"))) void axpyAvx2(float alpha, const float* x, f
 
 float dot(const float* a, const float* b, std::int64_t n) {
 #if KOSMOS_ATTENTION_AVX2
-    if (cpuHasAvx2()) return dotAvx2(a, b, n);
+    if (cpuHasAvx2Fma()) return dotAvx2(a, b, n);
 #endif
     return dotScalar(a, b, n);
 }
 
 void axpy(float alpha, const float* x, float* y, std::int64_t n) {
 #if KOSMOS_ATTENTION_AVX2
-    if (cpuHasAvx2()) return axpyAvx2(alpha, x, y, n);
+    if (cpuHasAvx2Fma()) return axpyAvx2(alpha, x, y, n);
 #endif
     axpyScalar(alpha, x, y, n);
 }

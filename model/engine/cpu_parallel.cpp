@@ -46,4 +46,13 @@ void splitAcrossThreads(std::int64_t n, std::int64_t grain, const std::function<
     if (failure) std::rethrow_exception(failure);
 }
 
+bool cpuHasAvx2Fma() {
+#if defined(__x86_64__)
+    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return has;
+#else
+    return false;
+#endif
+}
+
 } // namespace kosmos

@@ -1,5 +1,6 @@
 #pragma once
-// Splitting CPU work across LibTorch's intra-op threads from code built without OpenMP.
+// Splitting CPU work across LibTorch's intra-op threads from code built without OpenMP, and which vector
+// instructions the CPU runs.
 #include <cstdint>
 #include <functional>
 
@@ -10,5 +11,8 @@ namespace kosmos {
 // (at::parallel_for would run serially here: with an OpenMP LibTorch its loop is an inline `omp parallel`,
 // which does nothing in code compiled without -fopenmp, as this project's is.)
 void splitAcrossThreads(std::int64_t n, std::int64_t grain, const std::function<void(std::int64_t, std::int64_t)>& f);
+
+// True when the CPU runs AVX2 and FMA (the hand-written kernels' fast path; others use plain loops).
+bool cpuHasAvx2Fma();
 
 } // namespace kosmos

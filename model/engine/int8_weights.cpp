@@ -100,22 +100,13 @@ __attribute__((target("avx2,fma"))) void fewRowsAvx2(const RowsJob& j, std::int6
 
 #endif
 
-bool cpuHasAvx2() {
-#if KOSMOS_INT8_AVX2
-    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return has;
-#else
-    return false;
-#endif
-}
-
 at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias) {
     const std::int64_t rows = x2d.size(0), in = x2d.size(1), out = w.values.size(0);
     at::Tensor y = at::empty({rows, out}, x2d.options());
     const RowsJob job{w.values.data_ptr<std::int8_t>(), w.scales.data_ptr<float>(),
                       bias.defined() ? bias.data_ptr<float>() : nullptr, x2d.data_ptr<float>(), y.data_ptr<float>(),
                       rows, in, out};
-    [[maybe_unused]] const bool avx2 = cpuHasAvx2();
+    [[maybe_unused]] const bool avx2 = cpuHasAvx2Fma();
     // About 64 KiB of weights per task.
     const std::int64_t grain = std::max<std::int64_t>(1, (64 << 10) / std::max<std::int64_t>(in, 1));
     splitAcrossThreads(out, grain, [&](std::int64_t begin, std::int64_t end) {
@@ -155,7 +146,7 @@ at::Tensor dequantisedRows(const at::Tensor& x2d, const Int8Rows& w, const at::T
     if (!buffer.defined() || buffer.numel() < out * in) buffer = at::empty({out * in}, x2d.options());
     at::Tensor weight = buffer.narrow(0, 0, out * in).view({out, in});
 #if KOSMOS_INT8_AVX2
-    if (cpuHasAvx2()) {
+    if (cpuHasAvx2Fma()) {
         const std::int8_t* q = w.values.data_ptr<std::int8_t>();
         const float* scale = w.scales.data_ptr<float>();
         float* dst = weight.data_ptr<float>();
