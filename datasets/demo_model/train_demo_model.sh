@@ -6,7 +6,7 @@
 #
 # Uses the `kosmos2` program of the release build (build/release/bin or $KOSMOS2). Every step is
 # deterministic for its seed; training is resumable: rerunning continues from WORK_DIR/model if it exists.
-# About 6.5 hours on 2 CPU cores (f32, 1 compute thread + 1 data thread), plus data generation.
+# About 7 hours on 2 CPU cores (f32, 1 compute thread + 1 data thread), plus data generation.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
