@@ -4,16 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 
 #include "model/engine/cpu_parallel.h"
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define KOSMOS_ATTENTION_AVX2 1
-#else
-#define KOSMOS_ATTENTION_AVX2 0
-#endif
 
 namespace kosmos {
 namespace {
@@ -31,7 +23,7 @@ void axpyScalar(float alpha, const float* x, float* y, std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
 }
 
-#if KOSMOS_ATTENTION_AVX2
+#if KOSMOS_CPU_AVX2
 __attribute__((target("avx2,fma"))) float dotAvx2(const float* a, const float* b, std::int64_t n) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0;
     std::int64_t i = 0;
@@ -40,11 +32,7 @@ __attribute__((target("avx2,fma"))) float dotAvx2(const float* a, const float* b
         a1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), a1);
     }
     for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
-    const __m256 v = _mm256_add_ps(a0, a1);
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    float sum = _mm_cvtss_f32(s);
+    float sum = horizontalSum(_mm256_add_ps(a0, a1));
     for (; i < n; ++i) sum += a[i] * b[i];
     return sum;
 }
@@ -58,14 +46,14 @@ __attribute__((target("avx2,fma"))) void axpyAvx2(float alpha, const float* x, f
 #endif
 
 float dot(const float* a, const float* b, std::int64_t n) {
-#if KOSMOS_ATTENTION_AVX2
+#if KOSMOS_CPU_AVX2
     if (cpuHasAvx2Fma()) return dotAvx2(a, b, n);
 #endif
     return dotScalar(a, b, n);
 }
 
 void axpy(float alpha, const float* x, float* y, std::int64_t n) {
-#if KOSMOS_ATTENTION_AVX2
+#if KOSMOS_CPU_AVX2
     if (cpuHasAvx2Fma()) return axpyAvx2(alpha, x, y, n);
 #endif
     axpyScalar(alpha, x, y, n);

@@ -47,7 +47,7 @@ void splitAcrossThreads(std::int64_t n, std::int64_t grain, const std::function<
 }
 
 bool cpuHasAvx2Fma() {
-#if defined(__x86_64__)
+#if KOSMOS_CPU_AVX2
     static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     return has;
 #else

@@ -4,6 +4,15 @@
 #include <cstdint>
 #include <functional>
 
+// KOSMOS_CPU_AVX2: whether the hand-written AVX2 kernels are compiled (x86-64); cpuHasAvx2Fma() says whether
+// they may run.
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define KOSMOS_CPU_AVX2 1
+#else
+#define KOSMOS_CPU_AVX2 0
+#endif
+
 namespace kosmos {
 
 // f(begin, end) over [0, n), in at most at::get_num_threads() parts of at least `grain` items: the caller runs
@@ -14,5 +23,15 @@ void splitAcrossThreads(std::int64_t n, std::int64_t grain, const std::function<
 
 // True when the CPU runs AVX2 and FMA (the hand-written kernels' fast path; others use plain loops).
 bool cpuHasAvx2Fma();
+
+#if KOSMOS_CPU_AVX2
+// The sum of a vector's eight floats.
+__attribute__((target("avx2,fma"))) inline float horizontalSum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+#endif
 
 } // namespace kosmos

@@ -10,13 +10,6 @@
 #include "model/engine/kosmos2_model.h"
 #include "model/error.h"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define KOSMOS_INT8_AVX2 1
-#else
-#define KOSMOS_INT8_AVX2 0
-#endif
-
 namespace kosmos {
 namespace {
 
@@ -47,14 +40,7 @@ void rowsScalar(const RowsJob& j, std::int64_t begin, std::int64_t end) {
     }
 }
 
-#if KOSMOS_INT8_AVX2
-__attribute__((target("avx2,fma"))) float horizontalSum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
-
+#if KOSMOS_CPU_AVX2
 __attribute__((target("avx2,fma"))) inline __m256 widen8(const std::int8_t* w) {
     return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w))));
 }
@@ -110,7 +96,7 @@ at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor
     // About 64 KiB of weights per task.
     const std::int64_t grain = std::max<std::int64_t>(1, (64 << 10) / std::max<std::int64_t>(in, 1));
     splitAcrossThreads(out, grain, [&](std::int64_t begin, std::int64_t end) {
-#if KOSMOS_INT8_AVX2
+#if KOSMOS_CPU_AVX2
         if (avx2) {
             if (rows == 1) oneRowAvx2(job, begin, end);
             else fewRowsAvx2(job, begin, end);
@@ -122,7 +108,7 @@ at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor
     return y;
 }
 
-#if KOSMOS_INT8_AVX2
+#if KOSMOS_CPU_AVX2
 // out[r][i] = q[r][i] * scale[r], in one pass.
 __attribute__((target("avx2,fma"))) void dequantiseAvx2(const std::int8_t* q, const float* scale, float* out,
                                                          std::int64_t rows, std::int64_t in) {
@@ -145,7 +131,7 @@ at::Tensor dequantisedRows(const at::Tensor& x2d, const Int8Rows& w, const at::T
     thread_local at::Tensor buffer;
     if (!buffer.defined() || buffer.numel() < out * in) buffer = at::empty({out * in}, x2d.options());
     at::Tensor weight = buffer.narrow(0, 0, out * in).view({out, in});
-#if KOSMOS_INT8_AVX2
+#if KOSMOS_CPU_AVX2
     if (cpuHasAvx2Fma()) {
         const std::int8_t* q = w.values.data_ptr<std::int8_t>();
         const float* scale = w.scales.data_ptr<float>();
