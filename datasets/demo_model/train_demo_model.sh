@@ -6,7 +6,7 @@
 #
 # Uses the `kosmos2` program of the release build (build/release/bin or $KOSMOS2). Every step is
 # deterministic for its seed; training is resumable: rerunning continues from WORK_DIR/model if it exists.
-# About 8.5 hours on 2 CPU cores (f32, 1 compute thread + 1 data thread), plus data generation.
+# About 9.5 hours on 2 CPU cores (f32, 1 compute thread + 1 data thread), plus data generation.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,6 +26,7 @@ more_seed=2 more_count=40000      # a second training set, for stage 3 (fresh pi
 third_seed=3 third_count=40000    # a third, for stage 4
 fourth_seed=4 fourth_count=40000  # a fourth, for stage 5
 fifth_seed=6 fifth_count=40000    # a fifth, for stage 6
+sixth_seed=10 sixth_count=40000   # a sixth, for stage 7
 init_seed=0
 # Stage 1: referring expressions on the one-object pictures (where is the one thing?). Stage 2: every task on
 # all pictures, the one- and two-object ones repeated (curriculum.py). The vision tower stays as initialised
@@ -35,13 +36,14 @@ init_seed=0
 # third set, from a lower peak rate again. Stage 5: the vision tower trained too, on the fourth set: until
 # then the picture's features told colour and place but not shape (a linear probe of them named the shape
 # of 20 % of the objects, chance being 17 %), so captions got the shape word wrong. Stage 6: the same as stage 5
-# on the fifth set (validation F1 was still rising when stage 5's rate ran out).
+# on the fifth set (validation F1 was still rising when stage 5's rate ran out); stage 7 again on the sixth.
 stage1_steps=400 stage1_warmup=30 stage1_seed=1
 stage2_steps=2800 stage2_warmup=50 stage2_seed=2 ref_exp_ratio=0.6
 stage3_steps=4200 stage3_warmup=50 stage3_seed=3 stage3_lr=6e-4
 stage4_steps=4200 stage4_warmup=50 stage4_seed=4 stage4_lr=4e-4
 stage5_steps=4000 stage5_warmup=100 stage5_seed=5 stage5_lr=3e-4 stage5_vision_lr_scale=1
 stage6_steps=3000 stage6_warmup=100 stage6_seed=6 stage6_lr=3e-4
+stage7_steps=2000 stage7_warmup=100 stage7_seed=7 stage7_lr=3e-4
 batch=32 lr=1e-3 connector_lr_scale=0.1 min_lr_ratio=0.05 weight_decay=0.05
 val_seed=7 val_count=300            # watched during training (checkpoint evaluations)
 heldout_a_seed=9 heldout_b_seed=5 heldout_count=400   # measured once at the end, never trained on
@@ -58,6 +60,7 @@ fi
 [[ -f third/annotations.jsonl ]] || "$kosmos2" synth --out third --count $third_count --seed $third_seed --threads "$(nproc)"
 [[ -f fourth/annotations.jsonl ]] || "$kosmos2" synth --out fourth --count $fourth_count --seed $fourth_seed --threads "$(nproc)"
 [[ -f fifth/annotations.jsonl ]] || "$kosmos2" synth --out fifth --count $fifth_count --seed $fifth_seed --threads "$(nproc)"
+[[ -f sixth/annotations.jsonl ]] || "$kosmos2" synth --out sixth --count $sixth_count --seed $sixth_seed --threads "$(nproc)"
 if [[ ! -f val/annotations.jsonl ]]; then
     "$kosmos2" synth --out val --count $val_count --seed $val_seed --threads "$(nproc)"
     python3 "$here/curriculum.py" val/annotations.jsonl
@@ -92,10 +95,13 @@ stage stage4 stage3 -- --freeze-vision --lr $stage4_lr --data third/annotations.
 stage stage5 stage4 -- --train-vision --vision-lr-scale $stage5_vision_lr_scale --lr $stage5_lr \
     --data fourth/annotations.jsonl --ref-exp-ratio $ref_exp_ratio --steps $stage5_steps --warmup $stage5_warmup \
     --seed $stage5_seed --save-every 250 --eval-data val/annotations.jsonl --eval-limit 100
-stage model stage5 -- --train-vision --vision-lr-scale $stage5_vision_lr_scale --lr $stage6_lr \
+stage stage6 stage5 -- --train-vision --vision-lr-scale $stage5_vision_lr_scale --lr $stage6_lr \
     --data fifth/annotations.jsonl --ref-exp-ratio $ref_exp_ratio --steps $stage6_steps --warmup $stage6_warmup \
     --seed $stage6_seed --save-every 250 --eval-data val/annotations.jsonl --eval-limit 100
-cat stage1.log stage2.log stage3.log stage4.log stage5.log model.log > train.log
+stage model stage6 -- --train-vision --vision-lr-scale $stage5_vision_lr_scale --lr $stage7_lr \
+    --data sixth/annotations.jsonl --ref-exp-ratio $ref_exp_ratio --steps $stage7_steps --warmup $stage7_warmup \
+    --seed $stage7_seed --save-every 250 --eval-data val/annotations.jsonl --eval-limit 100
+cat stage1.log stage2.log stage3.log stage4.log stage5.log stage6.log model.log > train.log
 
 # Held-out sets: generator A with a seed never used above, and generator B (another renderer).
 [[ -f heldout-a/annotations.jsonl ]] || "$kosmos2" synth --out heldout-a --count $heldout_count --seed $heldout_a_seed \
@@ -130,14 +136,15 @@ JSON
 cp eval-heldout-a.json eval-heldout-b.json "$out.new/"
 summary=$(grep -hE '^\{' model.log | tail -n 1 || true)
 [[ -z "$summary" ]] || echo "$summary" > "$out.new/train_summary.json"
-for log in stage1 stage2 stage3 stage4 stage5 model; do   # stage, step, training loss
+for log in stage1 stage2 stage3 stage4 stage5 stage6 model; do   # stage, step, training loss
     grep -E '^step [0-9]+/' "$log.log" | sed -E "s/^step ([0-9]+)\/[0-9]+ +loss ([0-9.]+).*/$log\t\1\t\2/"
-done | sed 's/^model\t/stage6\t/' > "$out.new/loss_curve.tsv"
+done | sed 's/^model\t/stage7\t/' > "$out.new/loss_curve.tsv"
 { echo "Stage 1"; echo; python3 "$here/learning_curve.py" stage1.log; echo; echo "Stage 2"; echo
   python3 "$here/learning_curve.py" stage2.log; echo; echo "Stage 3"; echo
   python3 "$here/learning_curve.py" stage3.log; echo; echo "Stage 4"; echo
   python3 "$here/learning_curve.py" stage4.log; echo; echo "Stage 5"; echo
   python3 "$here/learning_curve.py" stage5.log; echo; echo "Stage 6"; echo
+  python3 "$here/learning_curve.py" stage6.log; echo; echo "Stage 7"; echo
   python3 "$here/learning_curve.py" model.log; } > "$out.new/learning_curve.md"
 cat > "$out.new/recipe.json" <<JSON
 {
@@ -148,6 +155,7 @@ cat > "$out.new/recipe.json" <<JSON
   "train_third": {"generator": "kosmos2 synth", "seed": $third_seed, "count": $third_count},
   "train_fourth": {"generator": "kosmos2 synth", "seed": $fourth_seed, "count": $fourth_count},
   "train_fifth": {"generator": "kosmos2 synth", "seed": $fifth_seed, "count": $fifth_count},
+  "train_sixth": {"generator": "kosmos2 synth", "seed": $sixth_seed, "count": $sixth_count},
   "init_seed": $init_seed,
   "stage1": {"data": "one-object pictures", "ref_exp_ratio": 1.0, "steps": $stage1_steps, "warmup": $stage1_warmup,
              "order_seed": $stage1_seed},
@@ -163,7 +171,10 @@ cat > "$out.new/recipe.json" <<JSON
   "stage6": {"data": "the fifth set, all pictures, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
              "steps": $stage6_steps, "warmup": $stage6_warmup, "order_seed": $stage6_seed, "lr": $stage6_lr,
              "vision_lr_scale": $stage5_vision_lr_scale},
-  "optimizer": {"batch_size": $batch, "lr": $lr, "connector_lr_scale": $connector_lr_scale, "vision": "frozen in stages 1-4, trained in stages 5 and 6",
+  "stage7": {"data": "the sixth set, all pictures, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
+             "steps": $stage7_steps, "warmup": $stage7_warmup, "order_seed": $stage7_seed, "lr": $stage7_lr,
+             "vision_lr_scale": $stage5_vision_lr_scale},
+  "optimizer": {"batch_size": $batch, "lr": $lr, "connector_lr_scale": $connector_lr_scale, "vision": "frozen in stages 1-4, trained in stages 5-7",
                 "min_lr_ratio": $min_lr_ratio, "weight_decay": $weight_decay},
   "heldout": {"generator_a_seed": $heldout_a_seed, "generator_b_seed": $heldout_b_seed, "count": $heldout_count}
 }
