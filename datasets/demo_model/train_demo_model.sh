@@ -41,7 +41,7 @@ stage1_steps=400 stage1_warmup=30 stage1_seed=1
 stage2_steps=2800 stage2_warmup=50 stage2_seed=2 ref_exp_ratio=0.6
 stage3_steps=4200 stage3_warmup=50 stage3_seed=3 stage3_lr=6e-4
 stage4_steps=4200 stage4_warmup=50 stage4_seed=4 stage4_lr=4e-4
-stage5_steps=4000 stage5_warmup=100 stage5_seed=5 stage5_lr=3e-4 stage5_vision_lr_scale=1
+stage5_steps=4000 stage5_warmup=100 stage5_seed=5 stage5_lr=3e-4 vision_lr_scale=1   # stages 5 to 7
 stage6_steps=3000 stage6_warmup=100 stage6_seed=6 stage6_lr=3e-4
 stage7_steps=2000 stage7_warmup=100 stage7_seed=7 stage7_lr=3e-4
 batch=32 lr=1e-3 connector_lr_scale=0.1 min_lr_ratio=0.05 weight_decay=0.05
@@ -92,16 +92,16 @@ stage stage3 stage2 -- --freeze-vision --lr $stage3_lr --data more/annotations.j
 stage stage4 stage3 -- --freeze-vision --lr $stage4_lr --data third/annotations.jsonl --ref-exp-ratio $ref_exp_ratio \
     --steps $stage4_steps --warmup $stage4_warmup --seed $stage4_seed --save-every 500 \
     --eval-data val/annotations.jsonl --eval-limit 100
-stage stage5 stage4 -- --train-vision --vision-lr-scale $stage5_vision_lr_scale --lr $stage5_lr \
-    --data fourth/annotations.jsonl --ref-exp-ratio $ref_exp_ratio --steps $stage5_steps --warmup $stage5_warmup \
-    --seed $stage5_seed --save-every 250 --eval-data val/annotations.jsonl --eval-limit 100
-stage stage6 stage5 -- --train-vision --vision-lr-scale $stage5_vision_lr_scale --lr $stage6_lr \
-    --data fifth/annotations.jsonl --ref-exp-ratio $ref_exp_ratio --steps $stage6_steps --warmup $stage6_warmup \
-    --seed $stage6_seed --save-every 250 --eval-data val/annotations.jsonl --eval-limit 100
-stage model stage6 -- --train-vision --vision-lr-scale $stage5_vision_lr_scale --lr $stage7_lr \
-    --data sixth/annotations.jsonl --ref-exp-ratio $ref_exp_ratio --steps $stage7_steps --warmup $stage7_warmup \
-    --seed $stage7_seed --save-every 250 --eval-data val/annotations.jsonl --eval-limit 100
-cat stage1.log stage2.log stage3.log stage4.log stage5.log stage6.log model.log > train.log
+tower_stage() {   # NAME BASE DATA_SET STEPS WARMUP SEED LR: a stage with the vision tower trained
+    stage "$1" "$2" -- --train-vision --vision-lr-scale $vision_lr_scale --lr "$7" --data "$3/annotations.jsonl" \
+        --ref-exp-ratio $ref_exp_ratio --steps "$4" --warmup "$5" --seed "$6" --save-every 250 \
+        --eval-data val/annotations.jsonl --eval-limit 100
+}
+tower_stage stage5 stage4 fourth $stage5_steps $stage5_warmup $stage5_seed $stage5_lr
+tower_stage stage6 stage5 fifth $stage6_steps $stage6_warmup $stage6_seed $stage6_lr
+tower_stage model stage6 sixth $stage7_steps $stage7_warmup $stage7_seed $stage7_lr
+logs=(stage1 stage2 stage3 stage4 stage5 stage6 model)   # one per stage, in order; "model" is stage 7
+for log in "${logs[@]}"; do cat "$log.log"; done > train.log
 
 # Held-out sets: generator A with a seed never used above, and generator B (another renderer).
 [[ -f heldout-a/annotations.jsonl ]] || "$kosmos2" synth --out heldout-a --count $heldout_count --seed $heldout_a_seed \
@@ -136,16 +136,14 @@ JSON
 cp eval-heldout-a.json eval-heldout-b.json "$out.new/"
 summary=$(grep -hE '^\{' model.log | tail -n 1 || true)
 [[ -z "$summary" ]] || echo "$summary" > "$out.new/train_summary.json"
-for log in stage1 stage2 stage3 stage4 stage5 stage6 model; do   # stage, step, training loss
+for log in "${logs[@]}"; do   # stage, step, training loss
     grep -E '^step [0-9]+/' "$log.log" | sed -E "s/^step ([0-9]+)\/[0-9]+ +loss ([0-9.]+).*/$log\t\1\t\2/"
 done | sed 's/^model\t/stage7\t/' > "$out.new/loss_curve.tsv"
-{ echo "Stage 1"; echo; python3 "$here/learning_curve.py" stage1.log; echo; echo "Stage 2"; echo
-  python3 "$here/learning_curve.py" stage2.log; echo; echo "Stage 3"; echo
-  python3 "$here/learning_curve.py" stage3.log; echo; echo "Stage 4"; echo
-  python3 "$here/learning_curve.py" stage4.log; echo; echo "Stage 5"; echo
-  python3 "$here/learning_curve.py" stage5.log; echo; echo "Stage 6"; echo
-  python3 "$here/learning_curve.py" stage6.log; echo; echo "Stage 7"; echo
-  python3 "$here/learning_curve.py" model.log; } > "$out.new/learning_curve.md"
+for i in "${!logs[@]}"; do
+    (( i == 0 )) || echo
+    echo "Stage $((i + 1))"; echo
+    python3 "$here/learning_curve.py" "${logs[$i]}.log"
+done > "$out.new/learning_curve.md"
 cat > "$out.new/recipe.json" <<JSON
 {
   "script": "datasets/demo_model/train_demo_model.sh",
@@ -167,13 +165,13 @@ cat > "$out.new/recipe.json" <<JSON
              "warmup": $stage4_warmup, "order_seed": $stage4_seed, "lr": $stage4_lr},
   "stage5": {"data": "the fourth set, all pictures, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
              "steps": $stage5_steps, "warmup": $stage5_warmup, "order_seed": $stage5_seed, "lr": $stage5_lr,
-             "vision_lr_scale": $stage5_vision_lr_scale},
+             "vision_lr_scale": $vision_lr_scale},
   "stage6": {"data": "the fifth set, all pictures, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
              "steps": $stage6_steps, "warmup": $stage6_warmup, "order_seed": $stage6_seed, "lr": $stage6_lr,
-             "vision_lr_scale": $stage5_vision_lr_scale},
+             "vision_lr_scale": $vision_lr_scale},
   "stage7": {"data": "the sixth set, all pictures, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
              "steps": $stage7_steps, "warmup": $stage7_warmup, "order_seed": $stage7_seed, "lr": $stage7_lr,
-             "vision_lr_scale": $stage5_vision_lr_scale},
+             "vision_lr_scale": $vision_lr_scale},
   "optimizer": {"batch_size": $batch, "lr": $lr, "connector_lr_scale": $connector_lr_scale, "vision": "frozen in stages 1-4, trained in stages 5-7",
                 "min_lr_ratio": $min_lr_ratio, "weight_decay": $weight_decay},
   "heldout": {"generator_a_seed": $heldout_a_seed, "generator_b_seed": $heldout_b_seed, "count": $heldout_count}
