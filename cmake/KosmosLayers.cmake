@@ -1,7 +1,7 @@
 # Layer rules of the design: each layer target may link only what is listed here.
 # A forbidden link fails the configure step with a message naming both ends.
 #
-#   kosmos_model     LibTorch, nlohmann_json, dl           (no Qt, OpenCV, SQLite, no other layer);
+#   kosmos_model     LibTorch, nlohmann_json, dl, its CUDA kernels (no Qt, OpenCV, SQLite, no other layer);
 #                    its torch-free parts kosmos_model_io, kosmos_text, kosmos_image not even LibTorch
 #   kosmos_core      kosmos_model, SQLite, OpenCV, libarchive (no Qt)
 #   kosmos_training  kosmos_core, kosmos_model, LibTorch    (no Qt)

@@ -88,6 +88,9 @@ void addBenchCommand(CLI::App& app) {
     cmd->add_option("--batch", o->bench.batch, "Images per batch")->capture_default_str();
     cmd->add_option("--runs", o->bench.runs, "Timed runs after one warm-up")->capture_default_str();
     cmd->add_option("--new-tokens", o->bench.newTokens, "Tokens generated per run")->capture_default_str();
+    cmd->add_option("--no-repeat-ngram-size", o->bench.noRepeatNgramSize,
+                    "Ban repeated n-grams of this size (transformers' logits processor; 0: off)")
+        ->capture_default_str();
     cmd->add_option("--threads", o->bench.threads, "CPU threads (0: default)");
     cmd->add_option("--seed", o->bench.seed, "Seed of the random weights")->capture_default_str();
     cmd->add_option("--dump", o->bench.dumpPath, "Write image_embeds, pixel_values and the first step's logits (safetensors)");

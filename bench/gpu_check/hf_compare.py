@@ -38,13 +38,13 @@ def pixel_values(size=224):
     return torch.from_numpy(arr.transpose(2, 0, 1).copy())[None]
 
 
-def time_hf(model, ids, pixels, new_tokens, runs, device):
+def time_hf(model, ids, pixels, new_tokens, runs, device, ngram=0):
     input_ids = torch.tensor([ids], device=device)
     mask = torch.zeros_like(input_ids)
     mask[0, 2:66] = 1
     kwargs = dict(pixel_values=pixels, input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
                   image_embeds_position_mask=mask, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
-                  do_sample=False, num_beams=1, no_repeat_ngram_size=0, use_cache=True)
+                  do_sample=False, num_beams=1, no_repeat_ngram_size=ngram, use_cache=True)
     times = []
     out = None
     for i in range(runs + 1):
@@ -67,14 +67,47 @@ def run_engine(engine, model_dir, device, dtype, new_tokens, runs, batch=1, extr
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         print(f"engine failed ({' '.join(cmd)}): {res.stderr[-3000:]}", flush=True)
-        if os.environ.get("KOSMOS_NO_CUDA_GRAPHS"):
+        # Retry without the engine's own kernels, then also without CUDA graphs, so the comparison still runs.
+        fallback = next((f for f in ("KOSMOS_NO_FUSED_KERNELS", "KOSMOS_NO_CUDA_GRAPHS") if not os.environ.get(f)),
+                        None)
+        if fallback is None:
             raise SystemExit(1)
-        os.environ["KOSMOS_NO_CUDA_GRAPHS"] = "1"   # retry eagerly so the comparison still runs
+        os.environ[fallback] = "1"
         try:
-            return run_engine(engine, model_dir, device, dtype, new_tokens, runs, batch, extra)
+            result = run_engine(engine, model_dir, device, dtype, new_tokens, runs, batch, extra)
+            result.setdefault("fallbacks", []).append(fallback)
+            return result
         finally:
-            del os.environ["KOSMOS_NO_CUDA_GRAPHS"]
+            del os.environ[fallback]
     return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def save(summary, path):
+    """Writes what is known so far, so that a run cut short by its time limit still leaves its numbers."""
+    if path:
+        with open(path, "w") as f:
+            f.write(json.dumps(summary, indent=1))
+
+
+def first_step_dump(engine, model_dir, device, dtype):
+    from safetensors.torch import load_file
+    dump = f"/tmp/kosmos2-dump-{os.environ.get('KOSMOS_NO_FUSED_KERNELS', '0')}.safetensors"
+    subprocess.run([engine, "bench", "--model", model_dir, "--device", device, "--dtype", dtype, "--runs", "1",
+                    "--new-tokens", "2", "--dump", dump, "--json"], check=True, capture_output=True)
+    return load_file(dump)
+
+
+def compare_dumps(a, b):
+    out = {}
+    for key in ("image_embeds", "first_logits"):
+        x, y = a[key].double(), b[key].double()
+        finite = x.isfinite() & y.isfinite()   # scores hold -inf where a processor masked a token
+        x, y = x.where(finite, torch.zeros_like(x)), y.where(finite, torch.zeros_like(y))
+        out[key] = {"max_abs_diff": (x - y).abs().max().item(),
+                    "relative_l2": ((x - y).norm() / y.norm().clamp_min(1e-30)).item(),
+                    "same_argmax": bool((x.reshape(-1, x.shape[-1]).argmax(-1) ==
+                                         y.reshape(-1, y.shape[-1]).argmax(-1)).all())}
+    return out
 
 
 def reference_projection(model, feats):
@@ -205,6 +238,31 @@ def main():
         "ids_equal": hf_ids == ours["generated_ids"], "hf_ids": hf_ids,
         "decode_vs_floor": ours["decode_ms_per_token"] / ours["decode_floor_ms"],
     }
+    save(summary, args.out)
+    # The same with each graph step waiting for the host's choice of its token (no step queued ahead).
+    os.environ["KOSMOS_NO_STEPS_AHEAD"] = "1"
+    summary["real_config_no_steps_ahead"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
+                                                       args.new_tokens, args.runs)
+    del os.environ["KOSMOS_NO_STEPS_AHEAD"]
+    summary["steps_ahead_ids_equal"] = summary["real_config_no_steps_ahead"]["generated_ids"] == ours["generated_ids"]
+    # The same without the engine's own CUDA kernels (LibTorch's ops alone): the before/after of the kernels,
+    # and how far their layer norms move the first step's logits (bf16).
+    os.environ["KOSMOS_NO_FUSED_KERNELS"] = "1"
+    summary["real_config_unfused_kernels"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
+                                                        args.new_tokens, args.runs)
+    summary["fused_vs_unfused_ids_equal"] = (summary["real_config_unfused_kernels"]["generated_ids"] ==
+                                             ours["generated_ids"])
+    try:
+        unfused_dump = first_step_dump(args.engine, args.workdir, args.device, args.dtype)
+        del os.environ["KOSMOS_NO_FUSED_KERNELS"]
+        fused_dump = first_step_dump(args.engine, args.workdir, args.device, args.dtype)
+        summary["fused_vs_unfused_first_logits"] = compare_dumps(fused_dump, unfused_dump)
+    except Exception as e:  # noqa: BLE001 - the timings stand without it
+        summary["fused_vs_unfused_first_logits"] = {"error": repr(e)[:500]}
+    os.environ.pop("KOSMOS_NO_FUSED_KERNELS", None)
+    print(json.dumps({k: summary[k] for k in ("fused_vs_unfused_ids_equal", "fused_vs_unfused_first_logits")}),
+          flush=True)
+    save(summary, args.out)
     # f32 on both sides (TF32 off), same weights: the ids must agree where bf16 rounding may flip near-ties.
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -228,6 +286,7 @@ def main():
     except Exception as e:  # noqa: BLE001
         summary["real_config_f32"]["eager_error"] = repr(e)[:300]
     print(json.dumps({k: v for k, v in summary["real_config_f32"].items() if k != "stages"}), flush=True)
+    save(summary, args.out)
     del model
     torch.cuda.empty_cache() if args.device == "cuda" else None
     os.environ["KOSMOS_NO_CUDA_GRAPHS"] = "1"
@@ -237,10 +296,7 @@ def main():
     summary["graphs_vs_eager_ids_equal"] = summary["real_config_eager"]["generated_ids"] == ours["generated_ids"]
     summary["real_config_batch8"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
                                                args.new_tokens, args.runs, batch=8)
-    os.environ["KOSMOS_NO_FUSED_QKV"] = "1"   # the decode step with q, k, v as three products
-    summary["real_config_unfused_qkv"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
-                                                    args.new_tokens, args.runs)
-    del os.environ["KOSMOS_NO_FUSED_QKV"]
+    save(summary, args.out)
     if args.trace:
         try:
             run_engine(args.engine, args.workdir, args.device, args.dtype, args.new_tokens, 1,
@@ -259,6 +315,14 @@ def main():
                           args.device)
         summary["fixture_f32"] = {"ids_equal": fids == fours["generated_ids"], "ours": fours["generated_ids"],
                                   "hf": fids}
+        # With no_repeat_ngram_size 3 the host's choice differs from the device's greedy one whenever an
+        # n-gram would repeat: the steps queued ahead are launched again there.
+        fours3 = run_engine(args.engine, args.fixture, args.device, "f32", args.new_tokens, 1,
+                            extra=("--no-repeat-ngram-size", "3"))
+        _, fids3 = time_hf(fmodel, fours3["prompt_ids"], pixel_values().to(args.device), args.new_tokens, 1,
+                           args.device, ngram=3)
+        summary["fixture_f32_ngram3"] = {"ids_equal": fids3 == fours3["generated_ids"],
+                                         "ours": fours3["generated_ids"], "hf": fids3}
     text = json.dumps(summary, indent=1)
     print(text)
     if args.out:

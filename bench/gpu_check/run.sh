@@ -13,7 +13,7 @@ prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 build=/tmp/kosmos2-engine-build
 echo "== configure (LibTorch from $prefix)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKOSMOS_ENGINE_ONLY=ON \
-  -DCMAKE_PREFIX_PATH="$prefix" -DKOSMOS_EXTRA_INCLUDE_DIR="$extra" -DCMAKE_CUDA_ARCHITECTURES=90 \
+  -DCMAKE_PREFIX_PATH="$prefix" -DKOSMOS_EXTRA_INCLUDE_DIR="$extra" -DCMAKE_CUDA_ARCHITECTURES=90 -DKOSMOS_CUDA_ARCHITECTURES=90 \
   > "$out/configure.log" 2>&1 || { tail -40 "$out/configure.log"; exit 1; }
 echo "== build"
 time cmake --build "$build" --target kosmos2-engine -j "$(nproc)" > "$out/build.log" 2>&1 || { grep -m 20 -A5 error "$out/build.log"; exit 1; }

@@ -86,18 +86,32 @@ at::Tensor KosmosTextAttentionImpl::forward(const at::Tensor& x, const at::Tenso
     const double scale = 1.0 / std::sqrt(static_cast<double>(x.size(2) / heads));
     const at::Tensor& source = keyValue.defined() ? keyValue : x;
     at::Tensor q, k, v;
+    bool cached = false;   // k and v already written into the cache
     if (qkvWeight.defined() && !keyValue.defined() && !is_training() && !q_proj->loraA.defined() &&
         !k_proj->loraA.defined() && !v_proj->loraA.defined()) {
-        std::vector<at::Tensor> qkv = linearForward(x, qkvWeight, qkvBias).chunk(3, -1);
-        q = splitHeads(qkv[0] * scale, heads);
-        k = splitHeads(qkv[1], heads);
-        v = splitHeads(qkv[2], heads);
+        at::Tensor qkv = linearForward(x, qkvWeight, qkvBias);
+        if (cache && cache->allocated() && fusedKernelsApply(qkv)) {
+            q = fusedSplitQkvIntoCache(qkv, heads, scale, cache->keys[layerIndex], cache->values[layerIndex],
+                                       cache->writeIndex, cache->length);
+            cached = true;
+        } else {
+            std::vector<at::Tensor> parts = qkv.chunk(3, -1);
+            q = splitHeads(parts[0] * scale, heads);
+            k = splitHeads(parts[1], heads);
+            v = splitHeads(parts[2], heads);
+        }
     } else {
         q = splitHeads(q_proj(x) * scale, heads);
         k = splitHeads(k_proj(source), heads);
         v = splitHeads(v_proj(source), heads);
     }
-    if (cache && cache->allocated() && cache->writeIndex.defined()) {
+    if (cached && cache->writeIndex.defined()) {
+        k = cache->keys[layerIndex];
+        v = cache->values[layerIndex];
+    } else if (cached) {
+        k = cache->keys[layerIndex].narrow(2, 0, cache->length + x.size(1));
+        v = cache->values[layerIndex].narrow(2, 0, cache->length + x.size(1));
+    } else if (cache && cache->allocated() && cache->writeIndex.defined()) {
         cache->keys[layerIndex].index_copy_(2, cache->writeIndex, k);
         cache->values[layerIndex].index_copy_(2, cache->writeIndex, v);
         k = cache->keys[layerIndex];

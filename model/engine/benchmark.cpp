@@ -170,6 +170,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
         ResolvedGenerationParams params;
         params.maxNewTokens = o.newTokens;
         params.minNewTokens = o.newTokens;
+        params.noRepeatNgramSize = o.noRepeatNgramSize;
         std::vector<Clock::time_point> steps;
         GenerationHooks hooks;
         hooks.onStep = [&](int, const std::vector<std::int64_t>&) {

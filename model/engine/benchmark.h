@@ -18,7 +18,8 @@ struct BenchOptions {
     ImageU8 image;                   // empty: a synthetic 640x480 image
     int batch = 1;
     int runs = 3;
-    int newTokens = 24;
+    int newTokens = 24;              // also the minimum: every run generates as many
+    int noRepeatNgramSize = 0;       // the logits processor (0: off)
     int threads = 0;
     std::uint64_t seed = 1234;       // random weights
     std::string dumpPath;            // writes image_embeds and the first step's logits (safetensors)

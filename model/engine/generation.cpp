@@ -5,6 +5,7 @@
 #include <ATen/record_function.h>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 
@@ -94,6 +95,17 @@ std::vector<std::int64_t> argmaxRows(const at::Tensor& scores) {
     return best;
 }
 
+// Whether a step queued ahead was fed what the host chose: the same cache slot, and for every row still
+// generating the same token and position (finished rows are padding whatever they are fed).
+bool deviceChoiceHolds(const std::vector<std::int64_t>& choice, const std::vector<std::int64_t>& tokens,
+                       const std::vector<std::int64_t>& positions, std::int64_t slot, const std::vector<bool>& unfinished) {
+    const std::size_t rows = tokens.size();
+    if (choice.size() != 2 * rows + 1 || choice[2 * rows] != slot) return false;
+    for (std::size_t r = 0; r < rows; ++r)
+        if (unfinished[r] && (choice[r] != tokens[r] || choice[rows + r] != positions[r])) return false;
+    return true;
+}
+
 std::vector<std::vector<std::int64_t>> toRows(const at::Tensor& ids) {
     at::Tensor cpu = ids.to(at::kCPU, at::kLong).contiguous();
     std::vector<std::vector<std::int64_t>> rows(cpu.size(0));
@@ -130,9 +142,14 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
     }
     std::unique_ptr<GraphDecoder> graph;
     if (GraphDecoder::supported(device)) graph = std::make_unique<GraphDecoder>(run.model, run.cache, run.keyMask);
+    // Graph steps are queued one ahead on the device's own greedy choice (graph_decoder.h), except when
+    // sampling or a constraint makes that choice rarely the one taken.
+    const bool ahead = graph && !p.doSample && !p.constrain && !std::getenv("KOSMOS_NO_STEPS_AHEAD");
     for (int stepIndex = 0; stepIndex < p.maxNewTokens; ++stepIndex) {
         RECORD_USER_SCOPE("kosmos2::decode_step");
-        at::Tensor raw = logits.to(at::kCPU);
+        const bool queuedAhead = ahead && stepIndex >= 1 && stepIndex + 1 < p.maxNewTokens;
+        if (queuedAhead) graph->launchFromDevice(stepIndex + 1);
+        at::Tensor raw = (graph && stepIndex >= 1) ? graph->wait(stepIndex) : logits.to(at::kCPU);
         // Scores are edited in place only by these; otherwise the raw logits serve as they are.
         const bool edited = p.doSample || p.noRepeatNgramSize > 0 || static_cast<bool>(p.constrain) ||
                             (stepIndex < p.minNewTokens && !p.eosTokenIds.empty());
@@ -147,15 +164,21 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
         } else {
             next = argmaxRows(scores);
         }
+        std::vector<std::int64_t> recorded;   // rows whose token of this step counts
         for (std::int64_t r = 0; r < rows; ++r) {
             if (!unfinished[r]) {
                 next[r] = p.padTokenId;
             } else {
                 out.newTokens[r].push_back(next[r]);
-                recordProbabilities(out, r, raw[r], next[r], run.hooks.firstPatchTokenId);
+                recorded.push_back(r);
             }
             seqs[r].push_back(next[r]);
         }
+        // Probabilities are bookkeeping on the host: with graph steps they are computed while the GPU runs
+        // the next step.
+        const auto recordStep = [&] {
+            for (std::int64_t r : recorded) recordProbabilities(out, r, raw[r], next[r], run.hooks.firstPatchTokenId);
+        };
         for (std::int64_t r = 0; r < rows; ++r)
             if (unfinished[r] && isEos(next[r], p.eosTokenIds)) {
                 unfinished[r] = false;
@@ -166,15 +189,19 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
         if (cancelled) {
             for (std::int64_t r = 0; r < rows; ++r)
                 if (unfinished[r]) out.stoppedBy[r] = "cancelled";
-            break;
         }
-        if (std::none_of(unfinished.begin(), unfinished.end(), [](bool u) { return u; })) break;
-        if (stepIndex + 1 == p.maxNewTokens) break;
-        if (graph) {
-            logits = graph->step(next, nextPositionIds(seqs, p.padTokenId), run.cache.length);
+        const bool more = !cancelled && stepIndex + 1 < p.maxNewTokens &&
+                          std::any_of(unfinished.begin(), unfinished.end(), [](bool u) { return u; });
+        if (more && graph) {
+            const std::vector<std::int64_t> nextPositions = nextPositionIds(seqs, p.padTokenId);
+            if (!(queuedAhead &&
+                  deviceChoiceHolds(graph->deviceChoice(stepIndex), next, nextPositions, run.cache.length, unfinished)))
+                graph->launch(stepIndex + 1, next, nextPositions, run.cache.length);
             run.cache.length += 1;
-            continue;
         }
+        recordStep();
+        if (!more) break;
+        if (graph) continue;
         run.keyMask = at::cat({run.keyMask, at::ones({rows, 1}, run.keyMask.options())}, 1);
         at::Tensor ids = column(next, device);
         logits = run.step(ids, column(nextPositionIds(seqs, p.padTokenId), device), at::Tensor(), at::Tensor());

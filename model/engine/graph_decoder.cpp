@@ -6,6 +6,9 @@
 #include "model/error.h"
 
 #ifdef KOSMOS_WITH_CUDA
+#include <ATen/cuda/CUDAEvent.h>
+#include <c10/cuda/CUDAStream.h>
+
 #include "model/engine/cuda_graph_capture.h"
 #endif
 
@@ -19,7 +22,8 @@ struct GraphDecoder::Impl {
     Kosmos2ForConditionalGeneration model;
     KvCache& cache;
     std::int64_t batch;
-    // One upload per step: [ids (B), positions (B), cache write index (1)], from a pinned host buffer.
+    // The step's inputs [ids (B), positions (B), cache write index (1)]: uploaded from a pinned host buffer
+    // (launch) or left by the step before (launchFromDevice).
     at::Tensor inputs, staging;
     at::Tensor promptKeys;   // [B, 1, 1, capacity] bool: the prompt's real (non-padding) positions
     at::Tensor slots;        // [capacity] 0, 1, 2, ...
@@ -27,6 +31,10 @@ struct GraphDecoder::Impl {
     at::Tensor logits;
     at::cuda::CUDAGraph graph;
     bool captured = false;
+    // Two steps can be in flight: step k copies its logits and the inputs it chose for step k + 1 into
+    // the pinned buffers k % 2 and records done[k % 2].
+    at::Tensor hostLogits[2], hostChoice[2];
+    at::cuda::CUDAEvent done[2];
 
     at::Tensor forward() {
         auto& text = model->text_model;
@@ -40,7 +48,28 @@ struct GraphDecoder::Impl {
         at::Tensor bias = at::zeros(valid.sizes(), text->lm_head->weight.options())
                               .masked_fill_(valid.logical_not(), -std::numeric_limits<float>::infinity());
         at::Tensor hidden = text->model(ids, positions, at::Tensor(), at::Tensor(), bias, &cache);
-        return text->logits(hidden.select(1, 0)).to(at::kFloat);
+        at::Tensor out = text->logits(hidden.select(1, 0)).to(at::kFloat);
+        // The greedy choice for the next step, in place: every read of the inputs above comes first.
+        inputs.narrow(0, 0, batch).copy_(out.argmax(-1));
+        inputs.narrow(0, batch, batch).add_(1);
+        inputs.narrow(0, 2 * batch, 1).add_(1);
+        return out;
+    }
+
+    void run(int step) {
+        at::Tensor result;
+        if (captured) {
+            graph.replay();
+            result = logits;
+        } else {
+            // The first step runs eagerly, then the same step is captured; later steps replay it.
+            result = warmUpAndCapture(graph, [&] { return forward(); }, logits);
+            captured = true;
+        }
+        const int slot = step % 2;
+        hostLogits[slot].copy_(result, /*non_blocking=*/true);
+        hostChoice[slot].copy_(inputs, /*non_blocking=*/true);
+        done[slot].record(c10::cuda::getCurrentCUDAStream());
     }
 };
 
@@ -49,8 +78,14 @@ GraphDecoder::GraphDecoder(Kosmos2ForConditionalGeneration& model, KvCache& cach
     Impl& d = *mImpl;
     const auto device = model->text_model->lm_head->weight.device();
     auto longs = at::TensorOptions().dtype(at::kLong).device(device);
+    auto pinned = [](at::ScalarType type) { return at::TensorOptions().dtype(type).pinned_memory(true); };
     d.inputs = at::zeros({2 * d.batch + 1}, longs);
-    d.staging = at::empty({2 * d.batch + 1}, at::TensorOptions().dtype(at::kLong).pinned_memory(true));
+    d.staging = at::empty({2 * d.batch + 1}, pinned(at::kLong));
+    const std::int64_t vocab = model->text_model->lm_head->weight.size(0);
+    for (int i = 0; i < 2; ++i) {
+        d.hostLogits[i] = at::empty({d.batch, vocab}, pinned(at::kFloat));
+        d.hostChoice[i] = at::empty({2 * d.batch + 1}, pinned(at::kLong));
+    }
     d.promptLength = promptKeyMask.size(1);
     d.promptKeys = at::zeros({d.batch, cache.capacity}, longs.dtype(at::kBool));
     d.promptKeys.narrow(1, 0, d.promptLength).copy_(promptKeyMask.ne(0));
@@ -59,12 +94,16 @@ GraphDecoder::GraphDecoder(Kosmos2ForConditionalGeneration& model, KvCache& cach
     cache.writeIndex = d.inputs.narrow(0, 2 * d.batch, 1);
 }
 
-GraphDecoder::~GraphDecoder() { mImpl->cache.writeIndex = at::Tensor(); }
+GraphDecoder::~GraphDecoder() {
+    // A step queued ahead and never read may still run; the graph and its buffers must outlive it.
+    c10::cuda::getCurrentCUDAStream().synchronize();
+    mImpl->cache.writeIndex = at::Tensor();
+}
 
 bool GraphDecoder::supported(const at::Device& device) { return cudaGraphsEnabled(device); }
 
-at::Tensor GraphDecoder::step(const std::vector<std::int64_t>& tokenIds, const std::vector<std::int64_t>& positionIds,
-                              std::int64_t position) {
+void GraphDecoder::launch(int step, const std::vector<std::int64_t>& tokenIds,
+                          const std::vector<std::int64_t>& positionIds, std::int64_t position) {
     Impl& d = *mImpl;
     if (static_cast<std::int64_t>(tokenIds.size()) != d.batch || static_cast<std::int64_t>(positionIds.size()) != d.batch)
         throw Error("graph decode step: one token and one position per row expected");
@@ -72,16 +111,24 @@ at::Tensor GraphDecoder::step(const std::vector<std::int64_t>& tokenIds, const s
     std::copy(tokenIds.begin(), tokenIds.end(), host);
     std::copy(positionIds.begin(), positionIds.end(), host + d.batch);
     host[2 * d.batch] = position;
-    // Asynchronous: the buffer is rewritten only after this step's logits were read back, which orders after it.
+    // Asynchronous: the host rewrites the buffer only after waiting for a step queued after this upload.
     d.inputs.copy_(d.staging, /*non_blocking=*/true);
-    if (d.captured) {
-        d.graph.replay();
-        return d.logits;
-    }
-    // The first step runs eagerly, then the same step is captured; later steps replay it.
-    at::Tensor out = warmUpAndCapture(d.graph, [&] { return d.forward(); }, d.logits);
-    d.captured = true;
-    return out;
+    d.run(step);
+}
+
+void GraphDecoder::launchFromDevice(int step) {
+    if (!mImpl->captured) throw Error("graph decode step: the first step must be fed from the host");
+    mImpl->run(step);
+}
+
+at::Tensor GraphDecoder::wait(int step) {
+    mImpl->done[step % 2].synchronize();
+    return mImpl->hostLogits[step % 2];
+}
+
+std::vector<std::int64_t> GraphDecoder::deviceChoice(int step) const {
+    const at::Tensor& choice = mImpl->hostChoice[step % 2];
+    return std::vector<std::int64_t>(choice.data_ptr<std::int64_t>(), choice.data_ptr<std::int64_t>() + choice.numel());
 }
 
 #else
@@ -92,9 +139,10 @@ GraphDecoder::GraphDecoder(Kosmos2ForConditionalGeneration&, KvCache&, const at:
 }
 GraphDecoder::~GraphDecoder() = default;
 bool GraphDecoder::supported(const at::Device&) { return false; }
-at::Tensor GraphDecoder::step(const std::vector<std::int64_t>&, const std::vector<std::int64_t>&, std::int64_t) {
-    return {};
-}
+void GraphDecoder::launch(int, const std::vector<std::int64_t>&, const std::vector<std::int64_t>&, std::int64_t) {}
+void GraphDecoder::launchFromDevice(int) {}
+at::Tensor GraphDecoder::wait(int) { return {}; }
+std::vector<std::int64_t> GraphDecoder::deviceChoice(int) const { return {}; }
 
 #endif
 

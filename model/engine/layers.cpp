@@ -36,8 +36,10 @@ LayerNormImpl::LayerNormImpl(std::int64_t dim, double eps_, const at::TensorOpti
     bias = register_parameter("bias", at::empty({dim}, options));
 }
 
-at::Tensor LayerNormImpl::forward(const at::Tensor& x) {
-    return at::layer_norm(x, {weight.size(0)}, weight, bias, eps);
+at::Tensor LayerNormImpl::forward(const at::Tensor& x) { return addForward(x, at::Tensor()).normed; }
+
+NormedSum LayerNormImpl::addForward(const at::Tensor& x, const at::Tensor& delta) {
+    return fusedAddLayerNorm(x, delta, weight, bias, eps);
 }
 
 WeightImpl::WeightImpl(at::IntArrayRef shape, const at::TensorOptions& options) {

@@ -5,6 +5,7 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include "model/engine/fused_ops.h"
 #include "model/engine/int8_weights.h"
 
 namespace kosmos {
@@ -32,6 +33,8 @@ class LayerNormImpl : public torch::nn::Module {
 public:
     LayerNormImpl(std::int64_t dim, double eps, const at::TensorOptions& options);
     at::Tensor forward(const at::Tensor& x);
+    // The norm of x + delta (delta may be undefined) and that sum, in one kernel where fused_ops.h applies.
+    NormedSum addForward(const at::Tensor& x, const at::Tensor& delta);
 
     at::Tensor weight;
     at::Tensor bias;

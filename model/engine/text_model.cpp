@@ -1,6 +1,7 @@
 #include "model/engine/text_model.h"
 
 #include <cmath>
+#include <tuple>
 
 #include "model/engine/kv_cache.h"
 
@@ -13,7 +14,11 @@ Kosmos2TextFFNImpl::Kosmos2TextFFNImpl(const TextConfig& c, const at::TensorOpti
 }
 
 at::Tensor Kosmos2TextFFNImpl::forward(const at::Tensor& x) {
-    at::Tensor h = activation(act, fc1(x));
+    at::Tensor h = fc1(x);
+    // activation() is gelu's erf form for every name but quick_gelu.
+    if (act != "quick_gelu" && !(dropout > 0 && is_training()))
+        return fc2(fusedGeluLayerNorm(h, ffn_layernorm->weight, ffn_layernorm->bias, ffn_layernorm->eps));
+    h = activation(act, h);
     if (dropout > 0 && is_training()) h = at::dropout(h, dropout, true);
     return fc2(ffn_layernorm(h));
 }
@@ -26,8 +31,17 @@ Kosmos2TextBlockImpl::Kosmos2TextBlockImpl(const TextConfig& c, const at::Tensor
 }
 
 at::Tensor Kosmos2TextBlockImpl::forward(const at::Tensor& x, const at::Tensor& mask, KvCache* cache, int layerIndex) {
-    at::Tensor h = x + self_attn(self_attn_layer_norm(x), at::Tensor(), mask, cache, layerIndex);
-    return h + ffn(final_layer_norm(h));
+    auto [residual, delta] = forwardResidual(x, at::Tensor(), mask, cache, layerIndex);
+    return residual + delta;
+}
+
+std::pair<at::Tensor, at::Tensor> Kosmos2TextBlockImpl::forwardResidual(const at::Tensor& residual,
+                                                                        const at::Tensor& delta, const at::Tensor& mask,
+                                                                        KvCache* cache, int layerIndex) {
+    NormedSum in = self_attn_layer_norm->addForward(residual, delta);
+    at::Tensor attended = self_attn(in.normed, at::Tensor(), mask, cache, layerIndex);
+    NormedSum mid = final_layer_norm->addForward(in.sum, attended);
+    return {mid.sum, ffn(mid.normed)};
 }
 
 at::Tensor sinusoidalPositions(const at::Tensor& positionIds, std::int64_t embedDim, std::int64_t paddingIdx,
@@ -73,8 +87,10 @@ at::Tensor Kosmos2TextTransformerImpl::forward(const at::Tensor& inputIds, const
     if (config.scaleEmbedding) h = h * std::sqrt(static_cast<double>(config.embedDim));
     h = h + sinusoidalPositions(positionIds, config.embedDim, config.padTokenId, h.options());
     if (dropout > 0 && is_training()) h = at::dropout(h, dropout, true);
-    for (std::size_t i = 0; i < layerList.size(); ++i) h = layerList[i](h, mask, cache, static_cast<int>(i));
-    return layer_norm(h);
+    at::Tensor delta;
+    for (std::size_t i = 0; i < layerList.size(); ++i)
+        std::tie(h, delta) = layerList[i]->forwardResidual(h, delta, mask, cache, static_cast<int>(i));
+    return layer_norm->addForward(h, delta).normed;
 }
 
 Kosmos2TextForCausalLMImpl::Kosmos2TextForCausalLMImpl(const TextConfig& c, const at::TensorOptions& o) {

@@ -28,6 +28,10 @@ class Kosmos2TextBlockImpl : public torch::nn::Module {
 public:
     Kosmos2TextBlockImpl(const TextConfig& config, const at::TensorOptions& options);
     at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, KvCache* cache, int layerIndex);
+    // The same with the residual stream kept as `residual` + `delta` in and out (delta undefined before the
+    // first block), so that each residual add happens inside the layer norm after it.
+    std::pair<at::Tensor, at::Tensor> forwardResidual(const at::Tensor& residual, const at::Tensor& delta,
+                                                      const at::Tensor& mask, KvCache* cache, int layerIndex);
     KosmosTextAttention self_attn{nullptr};
     LayerNorm self_attn_layer_norm{nullptr};
     Kosmos2TextFFN ffn{nullptr};

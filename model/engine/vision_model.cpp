@@ -1,5 +1,7 @@
 #include "model/engine/vision_model.h"
 
+#include <tuple>
+
 namespace kosmos {
 
 Kosmos2VisionEmbeddingsImpl::Kosmos2VisionEmbeddingsImpl(const VisionConfig& c, const at::TensorOptions& o)
@@ -34,8 +36,15 @@ Kosmos2VisionEncoderLayerImpl::Kosmos2VisionEncoderLayerImpl(const VisionConfig&
 }
 
 at::Tensor Kosmos2VisionEncoderLayerImpl::forward(const at::Tensor& x) {
-    at::Tensor h = x + self_attn(layer_norm1(x));
-    return h + mlp(layer_norm2(h));
+    auto [residual, delta] = forwardResidual(x, at::Tensor());
+    return residual + delta;
+}
+
+std::pair<at::Tensor, at::Tensor> Kosmos2VisionEncoderLayerImpl::forwardResidual(const at::Tensor& residual,
+                                                                                 const at::Tensor& delta) {
+    NormedSum in = layer_norm1->addForward(residual, delta);
+    NormedSum mid = layer_norm2->addForward(in.sum, self_attn(in.normed));
+    return {mid.sum, mlp(mid.normed)};
 }
 
 Kosmos2VisionEncoderImpl::Kosmos2VisionEncoderImpl(const VisionConfig& c, const at::TensorOptions& o) {
@@ -54,9 +63,9 @@ Kosmos2VisionTransformerImpl::Kosmos2VisionTransformerImpl(const VisionConfig& c
 }
 
 at::Tensor Kosmos2VisionTransformerImpl::forward(const at::Tensor& pixelValues, bool) {
-    at::Tensor h = pre_layrnorm(embeddings(pixelValues));
-    for (auto& layer : encoder->layerList) h = layer(h);
-    return h;
+    at::Tensor h = pre_layrnorm(embeddings(pixelValues)), delta;
+    for (auto& layer : encoder->layerList) std::tie(h, delta) = layer->forwardResidual(h, delta);
+    return delta.defined() ? h + delta : h;
 }
 
 Kosmos2VisionModelImpl::Kosmos2VisionModelImpl(const VisionConfig& c, const at::TensorOptions& o) {

@@ -37,6 +37,8 @@ class Kosmos2VisionEncoderLayerImpl : public torch::nn::Module {
 public:
     Kosmos2VisionEncoderLayerImpl(const VisionConfig& config, const at::TensorOptions& options);
     at::Tensor forward(const at::Tensor& x);
+    // The same with the residual stream as `residual` + `delta` in and out (as the text block's).
+    std::pair<at::Tensor, at::Tensor> forwardResidual(const at::Tensor& residual, const at::Tensor& delta);
     Kosmos2VisionAttention self_attn{nullptr};
     LayerNorm layer_norm1{nullptr};
     Kosmos2VisionMLP mlp{nullptr};
