@@ -3,7 +3,9 @@
 
 Creates a random checkpoint of the given configuration with transformers, saves it in the Hugging Face
 layout, then times `generate` (greedy, N new tokens, KV cache) against `kosmos2-engine bench` on the same
-weights, and checks that both produce the same token ids. Prints one JSON summary and writes it to --out.
+weights, and checks that both produce the same token ids. Also times the engine without its own CUDA kernels,
+without steps queued ahead, eagerly and at batch 8, and checks the fixture (f32, also with
+no_repeat_ngram_size 3). Prints one JSON summary and writes it to --out, after each stage as well.
 """
 import argparse
 import json
