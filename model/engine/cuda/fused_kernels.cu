@@ -5,7 +5,6 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
-#include <cstdlib>
 
 namespace kosmos::cuda {
 namespace {
@@ -195,8 +194,7 @@ cudaError_t launchNorm(const void* x, const void* delta, void* sumOut, const voi
     constexpr int n = Vector<T>::kSize;
     const bool vectorised = width % n == 0 && aligned16(x) && aligned16(gamma) && aligned16(beta) && aligned16(out) &&
                             (Pre != BeforeNorm::AddResidual || (aligned16(delta) && aligned16(sumOut)));
-    static const bool scalarOnly = std::getenv("KOSMOS_SCALAR_NORM_KERNEL") != nullptr;
-    if (vectorised && !scalarOnly) {
+    if (vectorised) {
         const int vectors = width / n;
         const int threads = ((vectors + kVectors - 1) / kVectors + 31) / 32 * 32;
         if (threads <= kVectorThreads) {
