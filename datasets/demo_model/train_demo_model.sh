@@ -6,7 +6,7 @@
 #
 # Uses the `kosmos2` program of the release build (build/release/bin or $KOSMOS2). Every step is
 # deterministic for its seed; training is resumable: rerunning continues from WORK_DIR/model if it exists.
-# About 10.5 hours on 2 CPU cores (f32, 1 compute thread + 1 data thread), plus data generation.
+# About 11 hours on 2 CPU cores (f32, 1 compute thread + 1 data thread), plus data generation.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,6 +28,7 @@ fourth_seed=4 fourth_count=40000  # a fourth, for stage 5
 fifth_seed=6 fifth_count=40000    # a fifth, for stage 6
 sixth_seed=10 sixth_count=40000   # a sixth, for stage 7
 seventh_seed=11 seventh_count=40000  # a seventh, for stage 8
+eighth_seed=12 eighth_count=40000    # an eighth, for stage 9
 init_seed=0
 # Stage 1: referring expressions on the one-object pictures (where is the one thing?). Stage 2: every task on
 # all pictures, the one- and two-object ones repeated (curriculum.py). The vision tower stays as initialised
@@ -37,16 +38,17 @@ init_seed=0
 # third set, from a lower peak rate again. Stage 5: the vision tower trained too, on the fourth set: until
 # then the picture's features told colour and place but not shape (a linear probe of them named the shape
 # of 20 % of the objects, chance being 17 %), so captions got the shape word wrong. Stage 6: the same as stage 5
-# on the fifth set (validation F1 was still rising when stage 5's rate ran out); stages 7 and 8 again on the
-# sixth and the seventh.
+# on the fifth set (validation F1 was still rising when stage 5's rate ran out); stages 7, 8 and 9 again on
+# the sixth, seventh and eighth (stage 9 shorter).
 stage1_steps=400 stage1_warmup=30 stage1_seed=1
 stage2_steps=2800 stage2_warmup=50 stage2_seed=2 ref_exp_ratio=0.6
 stage3_steps=4200 stage3_warmup=50 stage3_seed=3 stage3_lr=6e-4
 stage4_steps=4200 stage4_warmup=50 stage4_seed=4 stage4_lr=4e-4
-stage5_steps=4000 stage5_warmup=100 stage5_seed=5 stage5_lr=3e-4 vision_lr_scale=1   # stages 5 to 8
+stage5_steps=4000 stage5_warmup=100 stage5_seed=5 stage5_lr=3e-4 vision_lr_scale=1   # stages 5 to 9
 stage6_steps=3000 stage6_warmup=100 stage6_seed=6 stage6_lr=3e-4
 stage7_steps=2000 stage7_warmup=100 stage7_seed=7 stage7_lr=3e-4
 stage8_steps=2000 stage8_warmup=100 stage8_seed=8 stage8_lr=3e-4
+stage9_steps=1000 stage9_warmup=100 stage9_seed=9 stage9_lr=3e-4
 batch=32 lr=1e-3 connector_lr_scale=0.1 min_lr_ratio=0.05 weight_decay=0.05
 val_seed=7 val_count=300            # watched during training (checkpoint evaluations)
 heldout_a_seed=9 heldout_b_seed=5 heldout_count=400   # measured once at the end, never trained on
@@ -66,6 +68,8 @@ fi
 [[ -f sixth/annotations.jsonl ]] || "$kosmos2" synth --out sixth --count $sixth_count --seed $sixth_seed --threads "$(nproc)"
 [[ -f seventh/annotations.jsonl ]] ||
     "$kosmos2" synth --out seventh --count $seventh_count --seed $seventh_seed --threads "$(nproc)"
+[[ -f eighth/annotations.jsonl ]] ||
+    "$kosmos2" synth --out eighth --count $eighth_count --seed $eighth_seed --threads "$(nproc)"
 if [[ ! -f val/annotations.jsonl ]]; then
     "$kosmos2" synth --out val --count $val_count --seed $val_seed --threads "$(nproc)"
     python3 "$here/curriculum.py" val/annotations.jsonl
@@ -105,8 +109,9 @@ tower_stage() {   # NAME BASE DATA_SET STEPS WARMUP SEED LR: a stage with the vi
 tower_stage stage5 stage4 fourth $stage5_steps $stage5_warmup $stage5_seed $stage5_lr
 tower_stage stage6 stage5 fifth $stage6_steps $stage6_warmup $stage6_seed $stage6_lr
 tower_stage stage7 stage6 sixth $stage7_steps $stage7_warmup $stage7_seed $stage7_lr
-tower_stage model stage7 seventh $stage8_steps $stage8_warmup $stage8_seed $stage8_lr
-logs=(stage1 stage2 stage3 stage4 stage5 stage6 stage7 model)   # one per stage, in order; "model" is stage 8
+tower_stage stage8 stage7 seventh $stage8_steps $stage8_warmup $stage8_seed $stage8_lr
+tower_stage model stage8 eighth $stage9_steps $stage9_warmup $stage9_seed $stage9_lr
+logs=(stage1 stage2 stage3 stage4 stage5 stage6 stage7 stage8 model)   # one per stage, in order; "model" is stage 9
 for log in "${logs[@]}"; do cat "$log.log"; done > train.log
 
 # Held-out sets: generator A with a seed never used above, and generator B (another renderer).
@@ -144,7 +149,7 @@ summary=$(grep -hE '^\{' model.log | tail -n 1 || true)
 [[ -z "$summary" ]] || echo "$summary" > "$out.new/train_summary.json"
 for log in "${logs[@]}"; do   # stage, step, training loss
     grep -E '^step [0-9]+/' "$log.log" | sed -E "s/^step ([0-9]+)\/[0-9]+ +loss ([0-9.]+).*/$log\t\1\t\2/"
-done | sed 's/^model\t/stage8\t/' > "$out.new/loss_curve.tsv"
+done | sed 's/^model\t/stage9\t/' > "$out.new/loss_curve.tsv"
 for i in "${!logs[@]}"; do
     (( i == 0 )) || echo
     echo "Stage $((i + 1))"; echo
@@ -161,6 +166,7 @@ cat > "$out.new/recipe.json" <<JSON
   "train_fifth": {"generator": "kosmos2 synth", "seed": $fifth_seed, "count": $fifth_count},
   "train_sixth": {"generator": "kosmos2 synth", "seed": $sixth_seed, "count": $sixth_count},
   "train_seventh": {"generator": "kosmos2 synth", "seed": $seventh_seed, "count": $seventh_count},
+  "train_eighth": {"generator": "kosmos2 synth", "seed": $eighth_seed, "count": $eighth_count},
   "init_seed": $init_seed,
   "stage1": {"data": "one-object pictures", "ref_exp_ratio": 1.0, "steps": $stage1_steps, "warmup": $stage1_warmup,
              "order_seed": $stage1_seed},
@@ -182,7 +188,10 @@ cat > "$out.new/recipe.json" <<JSON
   "stage8": {"data": "the seventh set, all pictures, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
              "steps": $stage8_steps, "warmup": $stage8_warmup, "order_seed": $stage8_seed, "lr": $stage8_lr,
              "vision_lr_scale": $vision_lr_scale},
-  "optimizer": {"batch_size": $batch, "lr": $lr, "connector_lr_scale": $connector_lr_scale, "vision": "frozen in stages 1-4, trained in stages 5-8",
+  "stage9": {"data": "the eighth set, 32,000 of its pictures, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
+             "steps": $stage9_steps, "warmup": $stage9_warmup, "order_seed": $stage9_seed, "lr": $stage9_lr,
+             "vision_lr_scale": $vision_lr_scale},
+  "optimizer": {"batch_size": $batch, "lr": $lr, "connector_lr_scale": $connector_lr_scale, "vision": "frozen in stages 1-4, trained in stages 5-9",
                 "min_lr_ratio": $min_lr_ratio, "weight_decay": $weight_decay},
   "heldout": {"generator_a_seed": $heldout_a_seed, "generator_b_seed": $heldout_b_seed, "count": $heldout_count}
 }
