@@ -61,15 +61,12 @@ if [[ ! -f train/annotations.jsonl ]]; then
         --spm-out spm --vocab-size $vocab_size
 fi
 [[ -f train/mix.jsonl ]] || python3 "$here/curriculum.py" train/annotations.jsonl
-[[ -f more/annotations.jsonl ]] || "$kosmos2" synth --out more --count $more_count --seed $more_seed --threads "$(nproc)"
-[[ -f third/annotations.jsonl ]] || "$kosmos2" synth --out third --count $third_count --seed $third_seed --threads "$(nproc)"
-[[ -f fourth/annotations.jsonl ]] || "$kosmos2" synth --out fourth --count $fourth_count --seed $fourth_seed --threads "$(nproc)"
-[[ -f fifth/annotations.jsonl ]] || "$kosmos2" synth --out fifth --count $fifth_count --seed $fifth_seed --threads "$(nproc)"
-[[ -f sixth/annotations.jsonl ]] || "$kosmos2" synth --out sixth --count $sixth_count --seed $sixth_seed --threads "$(nproc)"
-[[ -f seventh/annotations.jsonl ]] ||
-    "$kosmos2" synth --out seventh --count $seventh_count --seed $seventh_seed --threads "$(nproc)"
-[[ -f eighth/annotations.jsonl ]] ||
-    "$kosmos2" synth --out eighth --count $eighth_count --seed $eighth_seed --threads "$(nproc)"
+extra_sets=(more third fourth fifth sixth seventh eighth)   # the training sets after the first, in order
+for set in "${extra_sets[@]}"; do
+    seed="${set}_seed" count="${set}_count"
+    [[ -f $set/annotations.jsonl ]] ||
+        "$kosmos2" synth --out "$set" --count "${!count}" --seed "${!seed}" --threads "$(nproc)"
+done
 if [[ ! -f val/annotations.jsonl ]]; then
     "$kosmos2" synth --out val --count $val_count --seed $val_seed --threads "$(nproc)"
     python3 "$here/curriculum.py" val/annotations.jsonl
@@ -155,18 +152,24 @@ for i in "${!logs[@]}"; do
     echo "Stage $((i + 1))"; echo
     python3 "$here/learning_curve.py" "${logs[$i]}.log"
 done > "$out.new/learning_curve.md"
+set_json() {   # SET: its recipe.json entry
+    local seed="${1}_seed" count="${1}_count"
+    echo "  \"train_$1\": {\"generator\": \"kosmos2 synth\", \"seed\": ${!seed}, \"count\": ${!count}},"
+}
+tower_stage_json() {   # N DATA: the recipe.json entry of a stage with the vision tower trained
+    local steps="stage${1}_steps" warmup="stage${1}_warmup" seed="stage${1}_seed" rate="stage${1}_lr"
+    cat <<ENTRY
+  "stage$1": {"data": "$2, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
+             "steps": ${!steps}, "warmup": ${!warmup}, "order_seed": ${!seed}, "lr": ${!rate},
+             "vision_lr_scale": $vision_lr_scale},
+ENTRY
+}
 cat > "$out.new/recipe.json" <<JSON
 {
   "script": "datasets/demo_model/train_demo_model.sh",
   "config": "datasets/demo_model/config.json",
   "train": {"generator": "kosmos2 synth", "seed": $train_seed, "count": $train_count, "vocab_size": $vocab_size},
-  "train_more": {"generator": "kosmos2 synth", "seed": $more_seed, "count": $more_count},
-  "train_third": {"generator": "kosmos2 synth", "seed": $third_seed, "count": $third_count},
-  "train_fourth": {"generator": "kosmos2 synth", "seed": $fourth_seed, "count": $fourth_count},
-  "train_fifth": {"generator": "kosmos2 synth", "seed": $fifth_seed, "count": $fifth_count},
-  "train_sixth": {"generator": "kosmos2 synth", "seed": $sixth_seed, "count": $sixth_count},
-  "train_seventh": {"generator": "kosmos2 synth", "seed": $seventh_seed, "count": $seventh_count},
-  "train_eighth": {"generator": "kosmos2 synth", "seed": $eighth_seed, "count": $eighth_count},
+$(for set in "${extra_sets[@]}"; do set_json "$set"; done)
   "init_seed": $init_seed,
   "stage1": {"data": "one-object pictures", "ref_exp_ratio": 1.0, "steps": $stage1_steps, "warmup": $stage1_warmup,
              "order_seed": $stage1_seed},
@@ -176,21 +179,11 @@ cat > "$out.new/recipe.json" <<JSON
              "warmup": $stage3_warmup, "order_seed": $stage3_seed, "lr": $stage3_lr},
   "stage4": {"data": "the third set, all pictures", "ref_exp_ratio": $ref_exp_ratio, "steps": $stage4_steps,
              "warmup": $stage4_warmup, "order_seed": $stage4_seed, "lr": $stage4_lr},
-  "stage5": {"data": "the fourth set, all pictures, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
-             "steps": $stage5_steps, "warmup": $stage5_warmup, "order_seed": $stage5_seed, "lr": $stage5_lr,
-             "vision_lr_scale": $vision_lr_scale},
-  "stage6": {"data": "the fifth set, all pictures, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
-             "steps": $stage6_steps, "warmup": $stage6_warmup, "order_seed": $stage6_seed, "lr": $stage6_lr,
-             "vision_lr_scale": $vision_lr_scale},
-  "stage7": {"data": "the sixth set, all pictures, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
-             "steps": $stage7_steps, "warmup": $stage7_warmup, "order_seed": $stage7_seed, "lr": $stage7_lr,
-             "vision_lr_scale": $vision_lr_scale},
-  "stage8": {"data": "the seventh set, all pictures, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
-             "steps": $stage8_steps, "warmup": $stage8_warmup, "order_seed": $stage8_seed, "lr": $stage8_lr,
-             "vision_lr_scale": $vision_lr_scale},
-  "stage9": {"data": "the eighth set, 32,000 of its pictures, vision tower trained", "ref_exp_ratio": $ref_exp_ratio,
-             "steps": $stage9_steps, "warmup": $stage9_warmup, "order_seed": $stage9_seed, "lr": $stage9_lr,
-             "vision_lr_scale": $vision_lr_scale},
+$(tower_stage_json 5 "the fourth set, all pictures")
+$(tower_stage_json 6 "the fifth set, all pictures")
+$(tower_stage_json 7 "the sixth set, all pictures")
+$(tower_stage_json 8 "the seventh set, all pictures")
+$(tower_stage_json 9 "the eighth set, 32,000 of its pictures")
   "optimizer": {"batch_size": $batch, "lr": $lr, "connector_lr_scale": $connector_lr_scale, "vision": "frozen in stages 1-4, trained in stages 5-9",
                 "min_lr_ratio": $min_lr_ratio, "weight_decay": $weight_decay},
   "heldout": {"generator_a_seed": $heldout_a_seed, "generator_b_seed": $heldout_b_seed, "count": $heldout_count}

@@ -105,23 +105,20 @@ at::Tensor KosmosTextAttentionImpl::forward(const at::Tensor& x, const at::Tenso
         k = splitHeads(k_proj(source), heads);
         v = splitHeads(v_proj(source), heads);
     }
-    if (cached && cache->writeIndex.defined()) {
-        k = cache->keys[layerIndex];
-        v = cache->values[layerIndex];
-    } else if (cached) {
-        k = cache->keys[layerIndex].narrow(2, 0, cache->length + x.size(1));
-        v = cache->values[layerIndex].narrow(2, 0, cache->length + x.size(1));
-    } else if (cache && cache->allocated() && cache->writeIndex.defined()) {
-        cache->keys[layerIndex].index_copy_(2, cache->writeIndex, k);
-        cache->values[layerIndex].index_copy_(2, cache->writeIndex, v);
-        k = cache->keys[layerIndex];
-        v = cache->values[layerIndex];
-    } else if (cache && cache->allocated()) {
-        const std::int64_t n = k.size(2);
-        cache->keys[layerIndex].narrow(2, cache->length, n).copy_(k);
-        cache->values[layerIndex].narrow(2, cache->length, n).copy_(v);
-        k = cache->keys[layerIndex].narrow(2, 0, cache->length + n);
-        v = cache->values[layerIndex].narrow(2, 0, cache->length + n);
+    if (cache && cache->allocated()) {
+        const std::int64_t n = source.size(1);
+        at::Tensor& keys = cache->keys[layerIndex];
+        at::Tensor& values = cache->values[layerIndex];
+        if (!cached && cache->writeIndex.defined()) {
+            keys.index_copy_(2, cache->writeIndex, k);
+            values.index_copy_(2, cache->writeIndex, v);
+        } else if (!cached) {
+            keys.narrow(2, cache->length, n).copy_(k);
+            values.narrow(2, cache->length, n).copy_(v);
+        }
+        // A fixed-shape (graph) step attends over the whole cache; its mask hides the slots not yet written.
+        k = cache->writeIndex.defined() ? keys : keys.narrow(2, 0, cache->length + n);
+        v = cache->writeIndex.defined() ? values : values.narrow(2, 0, cache->length + n);
     }
     at::Tensor out = mergeHeads(scaledAttention(q, k, v, mask));
     if (inner_attn_ln) out = inner_attn_ln(out);
