@@ -10,6 +10,7 @@
 #include "ui/mainwindow.h"
 #include "ui/panels/thumbnailstrip.h"
 #include "ui/panels/resultspanel.h"
+#include "ui/review/annotationpanel.h"
 #include "ui/review/annotationsession.h"
 #include "ui/store/annotationsaver.h"
 
@@ -58,8 +59,12 @@ bool MainWindow::openSample(qint64 sampleId) {
     mThumbnails->setCurrentPath({});
     setCurrentImage(loaded.image, {}, QString::fromStdString(loaded.sample->key));
     mEditing->open(*loaded.sample);
-    mEditing->annotationDock()->show();
-    mEditing->annotationDock()->raise();
+    QDockWidget* dock = mEditing->annotationDock();
+    dock->show();
+    dock->raise();
+    // The panel scrolls within its tab; opening a sample grows the tab towards the panel's full height.
+    if (const int wanted = mEditing->panel()->minimumSizeHint().height(); !dock->isFloating() && dock->height() < wanted)
+        resizeDocks({dock}, {wanted}, Qt::Vertical);
     if (!loaded.imageError.isEmpty())
         showStatus(tr("The image is not available (%1); the boxes are shown on a grey canvas.").arg(loaded.imageError), 0);
     else

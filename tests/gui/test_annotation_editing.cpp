@@ -4,6 +4,7 @@
 // (suggestions from a result, re-grounding a phrase with the tiny fixture model).
 #include <QAction>
 #include <QApplication>
+#include <QDockWidget>
 #include <QItemSelectionModel>
 #include <QLineEdit>
 #include <QMouseEvent>
@@ -516,6 +517,20 @@ private slots:
     }
 
     // ------------------------------------------------------------------------------------- in the window
+
+    // Every dock shown while editing fits a 1366 × 768 laptop screen, and opening a sample gives the annotation
+    // tab room for its tools (the panel itself scrolls when the column is shorter).
+    void windowFitsASmallScreenWhileEditing() {
+        TestWindow window;
+        QVERIFY(openWindowOnStore(window));
+        QVERIFY(window.minimumSizeHint().height() <= 740);
+        QVERIFY(window.minimumSizeHint().width() <= 1366);
+        QDockWidget* dock = window.annotationSession()->annotationDock();
+        QVERIFY(dock->isVisible());
+        QVERIFY(!dock->visibleRegion().isEmpty());
+        QTest::qWait(50);   // the dock layout settles
+        QVERIFY2(dock->height() >= 200, qPrintable(QString::number(dock->height())));
+    }
 
     void canvasDragIsOneUndoStep() {
         TestWindow window;

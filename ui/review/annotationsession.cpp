@@ -11,6 +11,7 @@
 #include <QMessageBox>
 #include <QPainter>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QUndoView>
 
 #include <algorithm>
@@ -400,7 +401,12 @@ void AnnotationSession::addDocks(QMainWindow* window, QDockWidget* besideDock) {
         window->addDockWidget(Qt::RightDockWidgetArea, dock);
         return dock;
     };
-    mAnnotationDock = makeDock(tr("Annotation"), QStringLiteral("annotationDock"), mPanel);
+    // Scrolled, so that the panel's many controls do not force a tall right-hand column while it is a hidden tab.
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(mPanel);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    mAnnotationDock = makeDock(tr("Annotation"), QStringLiteral("annotationDock"), scroll);
     mHistoryDock = makeDock(tr("Edit History"), QStringLiteral("editHistoryDock"), mUndoView);
     if (besideDock) window->tabifyDockWidget(besideDock, mAnnotationDock);
     window->tabifyDockWidget(mAnnotationDock, mHistoryDock);
