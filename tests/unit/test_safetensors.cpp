@@ -215,7 +215,10 @@ private slots:
 
     void opensShardedCheckpoint()
     {
-        QTemporaryDir dir;
+        // The checkpoint sits one level down, so that the index's "../x" stays inside the temporary folder.
+        QTemporaryDir parent;
+        QVERIFY(parent.isValid() && QDir(parent.path()).mkdir(QStringLiteral("checkpoint")));
+        const QDir dir(parent.filePath(QStringLiteral("checkpoint")));
         const std::string root = dir.path().toStdString();
         const std::vector<float> a = {1, 2, 3, 4}, b = {5, 6}, c = {7};
         writeSafetensors(root + "/model-00001-of-00002.safetensors",
