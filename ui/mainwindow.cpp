@@ -84,11 +84,10 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
 
     const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
     resize(QSize(1280, 800).boundedTo(screen.size()));
-    resizeDocks({findChild<QDockWidget*>(QStringLiteral("promptDock")), mBrowserDock}, {380, 280}, Qt::Horizontal);
+    const auto dock = [this](const char* name) { return findChild<QDockWidget*>(QString::fromLatin1(name)); };
+    resizeDocks({dock("promptDock"), mBrowserDock}, {380, 280}, Qt::Horizontal);
     // The model's few lines need little height; the result's text and box table most.
-    resizeDocks({findChild<QDockWidget*>(QStringLiteral("modelDock")), findChild<QDockWidget*>(QStringLiteral("promptDock")),
-                 findChild<QDockWidget*>(QStringLiteral("resultDock"))},
-                {150, 200, 450}, Qt::Vertical);
+    resizeDocks({dock("modelDock"), dock("promptDock"), dock("resultDock")}, {150, 200, 450}, Qt::Vertical);
 
     if (mOptions.restoreSession) restoreSession();
     else showNoModelHint();
