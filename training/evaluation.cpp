@@ -191,7 +191,7 @@ std::string evalReportJson(const EvalReport& r) {
                            {"recall", r.recall},        {"f1", r.f1},
                            {"objects", r.captionObjects}, {"entities", r.captionEntities},
                            {"matched", r.captionMatched}};
-    if (r.skipped) root["skipped"] = r.skipped;
+    root["skipped"] = r.skipped;
     return root.dump();
 }
 

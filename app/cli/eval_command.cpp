@@ -1,6 +1,7 @@
 // kosmos2 eval: referring-expression accuracy and grounded-caption P/R/F1 on GRIT data of the shapes world.
 #include <cstdio>
 #include <iostream>
+#include <string>
 
 #include "app/cli/commands.h"
 #include "model/engine/engine.h"
@@ -20,9 +21,12 @@ struct EvalCommandOptions {
 
 void runEval(const EvalCommandOptions& o) {
     configureThreads(o.threads);
+    // What was left out is a warning, not progress: it is printed with --quiet too (the first ones in full).
+    constexpr std::size_t kShownWarnings = 20;
+    std::size_t warnings = 0;
     training::ReadReport report;
     report.onMessage = [&](const std::string& m) {
-        if (!o.quiet) std::fprintf(stderr, "%s\n", m.c_str());
+        if (++warnings <= kShownWarnings) std::fprintf(stderr, "%s\n", m.c_str());
     };
     training::JsonlReadOptions read;
     read.limit = o.eval.limit;
@@ -32,13 +36,22 @@ void runEval(const EvalCommandOptions& o) {
     load.device = o.device;
     load.dtype = o.dtype;
     auto engine = Engine::load(o.model, load);
-    const training::EvalReport result = training::evaluate(
+    training::EvalReport result = training::evaluate(
         *engine, records, o.eval,
         [&](std::size_t done, std::size_t total) {
             if (!o.quiet) std::fprintf(stderr, "\reval %zu/%zu", done, total);
         },
         nullptr, report.onMessage);
     if (!o.quiet) std::fprintf(stderr, "\n");
+    if (warnings > kShownWarnings)
+        std::fprintf(stderr, "%zu more warnings like these (the first %zu shown)\n", warnings - kShownWarnings,
+                     kShownWarnings);
+    result.skipped += report.skipped;   // unusable lines and missing images as well as unreadable ones
+    if (result.skipped)
+        std::fprintf(stderr, "%s: %zu of %zu records left out of the scores\n", o.data.c_str(), result.skipped,
+                     report.records);
+    if (result.recN == 0 && result.captionN == 0)
+        throw CommandError{o.data + ": none of its " + std::to_string(report.records) + " records could be scored"};
     if (o.json) {
         std::cout << training::evalReportJson(result) << "\n";
         return;
@@ -64,8 +77,8 @@ void addEvalCommand(CLI::App& app) {
     cmd->add_option("--device", o->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
     cmd->add_option("--dtype", o->dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
     cmd->add_option("--threads", o->threads, "CPU threads (0: LibTorch's default)");
-    cmd->add_flag("--quiet", o->quiet, "No progress on stderr");
-    cmd->add_flag("--json", o->json, "Print {\"rec\":{...},\"caption\":{...}}");
+    cmd->add_flag("--quiet", o->quiet, "No progress on stderr (records left out are still reported)");
+    cmd->add_flag("--json", o->json, "Print {\"rec\":{...},\"caption\":{...},\"skipped\":N}");
     cmd->callback([o] { runEval(*o); });
 }
 

@@ -480,6 +480,7 @@ private slots:
         const auto json = nlohmann::json::parse(evalReportJson(r));
         QCOMPARE(json["rec"]["n"].get<int>(), 4);
         QVERIFY(!json.contains("caption"));
+        QCOMPARE(json["skipped"].get<int>(), 0);   // always there, so a script can tell nothing was left out
     }
 };
 
