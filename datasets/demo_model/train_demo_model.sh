@@ -6,7 +6,8 @@
 #
 # Uses the `kosmos2` program of the release build (build/release/bin or $KOSMOS2). Every step is
 # deterministic for its seed; training is resumable: rerunning continues from WORK_DIR/model if it exists.
-# About 11 hours on 2 CPU cores (f32, 1 compute thread + 1 data thread), plus data generation.
+# (A WORK_DIR from before stage 10 holds stage 9 as model/ and model.log: rename them stage9/ and stage9.log.)
+# About 12.5 hours on 2 CPU cores (f32, 1 compute thread + 1 data thread), plus data generation.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,6 +30,7 @@ fifth_seed=6 fifth_count=40000    # a fifth, for stage 6
 sixth_seed=10 sixth_count=40000   # a sixth, for stage 7
 seventh_seed=11 seventh_count=40000  # a seventh, for stage 8
 eighth_seed=12 eighth_count=40000    # an eighth, for stage 9
+ninth_seed=13 ninth_count=80000     # a ninth, twice as large, for stage 10
 init_seed=0
 # Stage 1: referring expressions on the one-object pictures (where is the one thing?). Stage 2: every task on
 # all pictures, the one- and two-object ones repeated (curriculum.py). The vision tower stays as initialised
@@ -39,7 +41,7 @@ init_seed=0
 # then the picture's features told colour and place but not shape (a linear probe of them named the shape
 # of 20 % of the objects, chance being 17 %), so captions got the shape word wrong. Stage 6: the same as stage 5
 # on the fifth set (validation F1 was still rising when stage 5's rate ran out); stages 7, 8 and 9 again on
-# the sixth, seventh and eighth (stage 9 shorter).
+# the sixth, seventh and eighth (stage 9 shorter), and stage 10, longer again, on the ninth.
 stage1_steps=400 stage1_warmup=30 stage1_seed=1
 stage2_steps=2800 stage2_warmup=50 stage2_seed=2 ref_exp_ratio=0.6
 stage3_steps=4200 stage3_warmup=50 stage3_seed=3 stage3_lr=6e-4
@@ -49,6 +51,7 @@ stage6_steps=3000 stage6_warmup=100 stage6_seed=6 stage6_lr=3e-4
 stage7_steps=2000 stage7_warmup=100 stage7_seed=7 stage7_lr=3e-4
 stage8_steps=2000 stage8_warmup=100 stage8_seed=8 stage8_lr=3e-4
 stage9_steps=1000 stage9_warmup=100 stage9_seed=9 stage9_lr=3e-4
+stage10_steps=3000 stage10_warmup=100 stage10_seed=10 stage10_lr=3e-4
 batch=32 lr=1e-3 connector_lr_scale=0.1 min_lr_ratio=0.05 weight_decay=0.05
 val_seed=7 val_count=300            # watched during training (checkpoint evaluations)
 heldout_a_seed=9 heldout_b_seed=5 heldout_count=400   # measured once at the end, never trained on
@@ -61,7 +64,7 @@ if [[ ! -f train/annotations.jsonl ]]; then
         --spm-out spm --vocab-size $vocab_size
 fi
 [[ -f train/mix.jsonl ]] || python3 "$here/curriculum.py" train/annotations.jsonl
-extra_sets=(more third fourth fifth sixth seventh eighth)   # the training sets after the first, in order
+extra_sets=(more third fourth fifth sixth seventh eighth ninth)   # the training sets after the first, in order
 for set in "${extra_sets[@]}"; do
     seed="${set}_seed" count="${set}_count"
     [[ -f $set/annotations.jsonl ]] ||
@@ -107,8 +110,9 @@ tower_stage stage5 stage4 fourth $stage5_steps $stage5_warmup $stage5_seed $stag
 tower_stage stage6 stage5 fifth $stage6_steps $stage6_warmup $stage6_seed $stage6_lr
 tower_stage stage7 stage6 sixth $stage7_steps $stage7_warmup $stage7_seed $stage7_lr
 tower_stage stage8 stage7 seventh $stage8_steps $stage8_warmup $stage8_seed $stage8_lr
-tower_stage model stage8 eighth $stage9_steps $stage9_warmup $stage9_seed $stage9_lr
-logs=(stage1 stage2 stage3 stage4 stage5 stage6 stage7 stage8 model)   # one per stage, in order; "model" is stage 9
+tower_stage stage9 stage8 eighth $stage9_steps $stage9_warmup $stage9_seed $stage9_lr
+tower_stage model stage9 ninth $stage10_steps $stage10_warmup $stage10_seed $stage10_lr
+logs=(stage1 stage2 stage3 stage4 stage5 stage6 stage7 stage8 stage9 model)   # one per stage, in order; "model" is stage 10
 for log in "${logs[@]}"; do cat "$log.log"; done > train.log
 
 # Held-out sets: generator A with a seed never used above, and generator B (another renderer).
@@ -146,7 +150,7 @@ summary=$(grep -hE '^\{' model.log | tail -n 1 || true)
 [[ -z "$summary" ]] || echo "$summary" > "$out.new/train_summary.json"
 for log in "${logs[@]}"; do   # stage, step, training loss
     grep -E '^step [0-9]+/' "$log.log" | sed -E "s/^step ([0-9]+)\/[0-9]+ +loss ([0-9.]+).*/$log\t\1\t\2/"
-done | sed 's/^model\t/stage9\t/' > "$out.new/loss_curve.tsv"
+done | sed 's/^model\t/stage10\t/' > "$out.new/loss_curve.tsv"
 for i in "${!logs[@]}"; do
     (( i == 0 )) || echo
     echo "Stage $((i + 1))"; echo
@@ -184,7 +188,8 @@ $(tower_stage_json 6 "the fifth set, all pictures")
 $(tower_stage_json 7 "the sixth set, all pictures")
 $(tower_stage_json 8 "the seventh set, all pictures")
 $(tower_stage_json 9 "the eighth set, 32,000 of its pictures")
-  "optimizer": {"batch_size": $batch, "lr": $lr, "connector_lr_scale": $connector_lr_scale, "vision": "frozen in stages 1-4, trained in stages 5-9",
+$(tower_stage_json 10 "the ninth set, all pictures")
+  "optimizer": {"batch_size": $batch, "lr": $lr, "connector_lr_scale": $connector_lr_scale, "vision": "frozen in stages 1-4, trained in stages 5-10",
                 "min_lr_ratio": $min_lr_ratio, "weight_decay": $weight_decay},
   "heldout": {"generator_a_seed": $heldout_a_seed, "generator_b_seed": $heldout_b_seed, "count": $heldout_count}
 }

@@ -22,7 +22,7 @@ using namespace kosmos::training;
 namespace {
 
 const std::string kDemoModel = std::string(KOSMOS_SOURCE_DIR) + "/resources/demo-model";
-constexpr std::uint64_t kSeed = 424242;   // never used for training (the recipe trains on seeds 1-4, 6 and 10-12)
+constexpr std::uint64_t kSeed = 424242;   // never used for training (the recipe trains on seeds 1-4, 6 and 10-13)
 constexpr std::uint64_t kCount = 60;
 
 } // namespace
@@ -98,9 +98,9 @@ private slots:
     }
 
 private:
-    // Measured on these 60 pictures: 162 of 186 boxes (0.871), caption F1 0.683 (README: 0.86-0.89 / 0.70 on 400).
-    static constexpr double kMinRecAccuracy = 0.82;
-    static constexpr double kMinCaptionF1 = 0.60;
+    // Measured on these 60 pictures: 168 of 186 boxes (0.903), caption F1 0.759 (README: 0.88-0.91 / 0.75-0.77 on 400).
+    static constexpr double kMinRecAccuracy = 0.86;
+    static constexpr double kMinCaptionF1 = 0.70;
 };
 
 QTEST_GUILESS_MAIN(TestDemoModel)
