@@ -3,8 +3,10 @@
 #include <ATen/core/grad_mode.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "model/engine/cpu_parallel.h"
 #include "model/engine/kosmos2_model.h"
@@ -14,52 +16,75 @@ namespace kosmos {
 namespace {
 
 constexpr std::int64_t kStreamRows = 8;   // rows of x that share one pass over the weights
+// Rows of x are streamed as int16 (one scale per row, max |x| / 32767): an int8 x int16 product pair is one
+// AVX2 instruction (madd) on integers, where widening each weight to f32 costs two, and the conversion was what
+// kept the decode step below the memory's read rate. The rounding is below a 10^4th of the int8 weights' own.
+constexpr float kInt16Max = 32767.0f;
+// Products summed in one int32 lane before they move to int64: 2 * 127 * 32767 per madd, so at most 2^31 / that
+// (258) madds a lane; with four lanes per 64 inputs a block of 4096 inputs gives each lane 64.
+constexpr std::int64_t kBlock = 4096;
 
 struct RowsJob {
     const std::int8_t* q;
     const float* scale;
-    const float* bias;   // or nullptr
-    const float* x;      // [rows, in]
-    float* y;            // [rows, out]
+    const float* bias;     // or nullptr
+    const std::int16_t* x; // [rows, in]
+    const float* xScale;   // [rows]
+    float* y;              // [rows, out]
     std::int64_t rows, in, out;
 };
 
-void finishRow(const RowsJob& j, std::int64_t o, std::int64_t m, float dot) {
-    j.y[m * j.out + o] = dot * j.scale[o] + (j.bias ? j.bias[o] : 0.0f);
+void finishRow(const RowsJob& j, std::int64_t o, std::int64_t m, std::int64_t dot) {
+    const double scaled = static_cast<double>(dot) * j.xScale[m] * j.scale[o];
+    j.y[m * j.out + o] = static_cast<float>(scaled) + (j.bias ? j.bias[o] : 0.0f);
 }
 
+// Exact integer sums, so every path (scalar, one row, several rows) gives the same bits.
 void rowsScalar(const RowsJob& j, std::int64_t begin, std::int64_t end) {
     for (std::int64_t o = begin; o < end; ++o) {
         const std::int8_t* w = j.q + o * j.in;
         for (std::int64_t m = 0; m < j.rows; ++m) {
-            const float* x = j.x + m * j.in;
-            float s = 0;
-            for (std::int64_t i = 0; i < j.in; ++i) s += static_cast<float>(w[i]) * x[i];
+            const std::int16_t* x = j.x + m * j.in;
+            std::int64_t s = 0;
+            for (std::int64_t i = 0; i < j.in; ++i) s += static_cast<std::int32_t>(w[i]) * x[i];
             finishRow(j, o, m, s);
         }
     }
 }
 
 #if KOSMOS_CPU_AVX2
-__attribute__((target("avx2,fma"))) inline __m256 widen8(const std::int8_t* w) {
-    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w))));
+__attribute__((target("avx2,fma"))) inline __m256i widen16(const std::int8_t* w) {
+    return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+}
+__attribute__((target("avx2,fma"))) inline __m256i madd16(__m256i acc, __m256i w, const std::int16_t* x) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(w, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x))));
+}
+__attribute__((target("avx2,fma"))) inline std::int64_t lanesSum(__m256i v) {
+    alignas(32) std::int32_t lanes[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), v);
+    std::int64_t s = 0;
+    for (std::int32_t lane : lanes) s += lane;
+    return s;
 }
 
-// One row of x (a decode step): four independent accumulators, so the FMA latency is hidden.
+// One row of x (a decode step): four independent accumulators, so the add latency is hidden.
 __attribute__((target("avx2,fma"))) void oneRowAvx2(const RowsJob& j, std::int64_t begin, std::int64_t end) {
     for (std::int64_t o = begin; o < end; ++o) {
         const std::int8_t* w = j.q + o * j.in;
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        std::int64_t i = 0;
-        for (; i + 32 <= j.in; i += 32) {
-            a0 = _mm256_fmadd_ps(widen8(w + i), _mm256_loadu_ps(j.x + i), a0);
-            a1 = _mm256_fmadd_ps(widen8(w + i + 8), _mm256_loadu_ps(j.x + i + 8), a1);
-            a2 = _mm256_fmadd_ps(widen8(w + i + 16), _mm256_loadu_ps(j.x + i + 16), a2);
-            a3 = _mm256_fmadd_ps(widen8(w + i + 24), _mm256_loadu_ps(j.x + i + 24), a3);
+        std::int64_t s = 0, i = 0;
+        while (i + 16 <= j.in) {
+            const std::int64_t blockEnd = std::min(j.in, i + kBlock);
+            __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+            for (; i + 64 <= blockEnd; i += 64) {
+                a0 = madd16(a0, widen16(w + i), j.x + i);
+                a1 = madd16(a1, widen16(w + i + 16), j.x + i + 16);
+                a2 = madd16(a2, widen16(w + i + 32), j.x + i + 32);
+                a3 = madd16(a3, widen16(w + i + 48), j.x + i + 48);
+            }
+            for (; i + 16 <= blockEnd; i += 16) a0 = madd16(a0, widen16(w + i), j.x + i);
+            s += lanesSum(_mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3)));
         }
-        for (; i + 8 <= j.in; i += 8) a0 = _mm256_fmadd_ps(widen8(w + i), _mm256_loadu_ps(j.x + i), a0);
-        float s = horizontalSum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-        for (; i < j.in; ++i) s += static_cast<float>(w[i]) * j.x[i];
+        for (; i < j.in; ++i) s += static_cast<std::int32_t>(w[i]) * j.x[i];
         finishRow(j, o, 0, s);
     }
 }
@@ -68,29 +93,57 @@ __attribute__((target("avx2,fma"))) void oneRowAvx2(const RowsJob& j, std::int64
 __attribute__((target("avx2,fma"))) void fewRowsAvx2(const RowsJob& j, std::int64_t begin, std::int64_t end) {
     for (std::int64_t o = begin; o < end; ++o) {
         const std::int8_t* w = j.q + o * j.in;
-        __m256 acc[kStreamRows];
-        for (std::int64_t m = 0; m < j.rows; ++m) acc[m] = _mm256_setzero_ps();
+        std::int64_t sums[kStreamRows] = {};
         std::int64_t i = 0;
-        for (; i + 8 <= j.in; i += 8) {
-            const __m256 wf = widen8(w + i);
-            for (std::int64_t m = 0; m < j.rows; ++m)
-                acc[m] = _mm256_fmadd_ps(wf, _mm256_loadu_ps(j.x + m * j.in + i), acc[m]);
+        while (i + 16 <= j.in) {
+            const std::int64_t blockEnd = std::min(j.in, i + kBlock);
+            __m256i acc[kStreamRows];
+            for (std::int64_t m = 0; m < j.rows; ++m) acc[m] = _mm256_setzero_si256();
+            for (; i + 16 <= blockEnd; i += 16) {
+                const __m256i wi = widen16(w + i);
+                for (std::int64_t m = 0; m < j.rows; ++m) acc[m] = madd16(acc[m], wi, j.x + m * j.in + i);
+            }
+            for (std::int64_t m = 0; m < j.rows; ++m) sums[m] += lanesSum(acc[m]);
         }
         for (std::int64_t m = 0; m < j.rows; ++m) {
-            float s = horizontalSum(acc[m]);
-            for (std::int64_t k = i; k < j.in; ++k) s += static_cast<float>(w[k]) * j.x[m * j.in + k];
-            finishRow(j, o, m, s);
+            for (std::int64_t k = i; k < j.in; ++k) sums[m] += static_cast<std::int32_t>(w[k]) * j.x[m * j.in + k];
+            finishRow(j, o, m, sums[m]);
         }
     }
 }
 
 #endif
 
+// Rows of x as int16 with one scale each (round to nearest); false when a row holds a NaN or an infinity.
+bool quantiseActivations(const float* x, std::int64_t rows, std::int64_t in, std::int16_t* q, float* scales) {
+    for (std::int64_t m = 0; m < rows; ++m) {
+        const float* row = x + m * in;
+        float top = 0.0f;
+        bool finite = true;
+        for (std::int64_t i = 0; i < in; ++i) {
+            top = std::max(top, std::fabs(row[i]));
+            finite = finite && std::isfinite(row[i]);
+        }
+        if (!finite) return false;
+        scales[m] = top > 0.0f ? top / kInt16Max : 1.0f;
+        const float inverse = 1.0f / scales[m];
+        for (std::int64_t i = 0; i < in; ++i)
+            q[m * in + i] = static_cast<std::int16_t>(std::clamp(std::nearbyint(row[i] * inverse), -kInt16Max, kInt16Max));
+    }
+    return true;
+}
+
 at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias) {
     const std::int64_t rows = x2d.size(0), in = x2d.size(1), out = w.values.size(0);
+    thread_local std::vector<std::int16_t> xq;
+    xq.resize(static_cast<std::size_t>(rows * in));
+    float xScales[kStreamRows];
+    // NaN or infinity in: the dequantised product passes it on as f32 weights would.
+    if (!quantiseActivations(x2d.data_ptr<float>(), rows, in, xq.data(), xScales))
+        return at::linear(x2d, w.values.to(at::kFloat) * w.scales.unsqueeze(1), bias);
     at::Tensor y = at::empty({rows, out}, x2d.options());
     const RowsJob job{w.values.data_ptr<std::int8_t>(), w.scales.data_ptr<float>(),
-                      bias.defined() ? bias.data_ptr<float>() : nullptr, x2d.data_ptr<float>(), y.data_ptr<float>(),
+                      bias.defined() ? bias.data_ptr<float>() : nullptr, xq.data(), xScales, y.data_ptr<float>(),
                       rows, in, out};
     [[maybe_unused]] const bool avx2 = cpuHasAvx2Fma();
     // About 64 KiB of weights per task.
@@ -109,6 +162,10 @@ at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor
 }
 
 #if KOSMOS_CPU_AVX2
+__attribute__((target("avx2,fma"))) inline __m256 widen8(const std::int8_t* w) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w))));
+}
+
 // out[r][i] = q[r][i] * scale[r], in one pass.
 __attribute__((target("avx2,fma"))) void dequantiseAvx2(const std::int8_t* q, const float* scale, float* out,
                                                          std::int64_t rows, std::int64_t in) {

@@ -1,7 +1,8 @@
 #pragma once
 // Weight-only int8 for the text decoder on the CPU (engine dtype "int8"): each weight row is stored as int8
 // with one f32 scale (symmetric, max |w| / 127); activations, layer norms, attention and the KV cache stay
-// f32. A decode step reads a quarter of the bytes of f32 weights, and decoding is bound by those reads.
+// f32. A decode step reads a quarter of the bytes of f32 weights, and decoding is bound by those reads; its
+// few rows of activations enter the product as int16 with one scale per row (exact integer sums).
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -19,7 +20,8 @@ struct Int8Rows {
 Int8Rows quantizeRows(const at::Tensor& weight);
 
 // x [..., in] (f32, CPU) times the int8 rows' transpose, plus bias [out] if defined: [..., out]. Up to 8 rows of
-// x stream the int8 weights once (AVX2 when the CPU has it); more rows (a prefill) dequantise the matrix for BLAS.
+// x (rounded to int16, max |x| / 32767 a step) stream the int8 weights once (AVX2 when the CPU has it); more
+// rows (a prefill) dequantise the matrix for BLAS.
 at::Tensor int8Linear(const at::Tensor& x, const Int8Rows& weight, const at::Tensor& bias = {});
 
 // Quantises the text decoder's projections (attention q/k/v/out, fc1, fc2) and the lm_head, freeing their f32
