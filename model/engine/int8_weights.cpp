@@ -21,7 +21,8 @@ constexpr std::int64_t kStreamRows = 8;   // rows of x that share one pass over 
 // kept the decode step below the memory's read rate. The rounding is below a 10^4th of the int8 weights' own.
 constexpr float kInt16Max = 32767.0f;
 // Products summed in one int32 lane before they move to int64: 2 * 127 * 32767 per madd, so at most 2^31 / that
-// (258) madds a lane; with four lanes per 64 inputs a block of 4096 inputs gives each lane 64.
+// (258) madds a lane. A block of 4096 inputs gives each lane 64 in the one-row kernel (four accumulators) and
+// 256 in the several-rows kernel (one accumulator per row).
 constexpr std::int64_t kBlock = 4096;
 
 struct RowsJob {
