@@ -41,7 +41,7 @@ def size_class(record, box):
 def main(generated_path, annotations_path):
     by_image = {}
     with open(annotations_path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
+        for line in f:
             if line.strip():
                 record = json.loads(line)
                 by_image[os.path.basename(record["image"])] = record

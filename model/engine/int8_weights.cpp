@@ -134,14 +134,15 @@ bool quantiseActivations(const float* x, std::int64_t rows, std::int64_t in, std
     return true;
 }
 
+at::Tensor dequantisedRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias);
+
 at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias) {
     const std::int64_t rows = x2d.size(0), in = x2d.size(1), out = w.values.size(0);
     thread_local std::vector<std::int16_t> xq;
     xq.resize(static_cast<std::size_t>(rows * in));
     float xScales[kStreamRows];
     // NaN or infinity in: the dequantised product passes it on as f32 weights would.
-    if (!quantiseActivations(x2d.data_ptr<float>(), rows, in, xq.data(), xScales))
-        return at::linear(x2d, w.values.to(at::kFloat) * w.scales.unsqueeze(1), bias);
+    if (!quantiseActivations(x2d.data_ptr<float>(), rows, in, xq.data(), xScales)) return dequantisedRows(x2d, w, bias);
     at::Tensor y = at::empty({rows, out}, x2d.options());
     const RowsJob job{w.values.data_ptr<std::int8_t>(), w.scales.data_ptr<float>(),
                       bias.defined() ? bias.data_ptr<float>() : nullptr, xq.data(), xScales, y.data_ptr<float>(),
