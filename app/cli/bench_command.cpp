@@ -38,6 +38,8 @@ nlohmann::json toJson(const BenchResult& r, const BenchOptions& o) {
             {"peak_rss_mb", r.peakRssMb},
             {"peak_device_mb", r.peakDeviceMb},
             {"memory_bandwidth_gbs", r.memoryBandwidthGBs},
+            {"bandwidth_measure", r.bandwidthMeasure},
+            {"copy_bandwidth_gbs", r.copyBandwidthGBs},
             {"decode_weight_bytes", r.decodeWeightBytes},
             {"decode_floor_ms", r.decodeFloorMs},
             {"blas", r.blas},
@@ -69,8 +71,10 @@ void runBench(BenchCommandOptions o) {
         std::printf("  %-18s median %9.2f ms   (min %.2f, max %.2f)\n", name.c_str(), s.median, s.min, s.max);
     std::printf("  tokens/s %.1f   images/s %.3f   peak RSS %.0f MB   peak device %.0f MB\n", r.tokensPerSecond,
                 r.imagesPerSecond, r.peakRssMb, r.peakDeviceMb);
-    std::printf("  bandwidth %.1f GB/s (copy), decode weights %.2f GB, floor %.2f ms/token\n", r.memoryBandwidthGBs,
-                r.decodeWeightBytes / 1e9, r.decodeFloorMs);
+    std::printf("  bandwidth %.1f GB/s (%s; copy %.1f GB/s), decode weights %.2f GB, floor %.2f ms/token, decode at "
+                "%.2fx the floor\n",
+                r.memoryBandwidthGBs, r.bandwidthMeasure.c_str(), r.copyBandwidthGBs, r.decodeWeightBytes / 1e9,
+                r.decodeFloorMs, r.stagesMs.at("decode_per_token").median / r.decodeFloorMs);
     std::printf("  BLAS %s, %d threads, OMP_WAIT_POLICY=%s\n", r.blas.c_str(), r.threads, r.ompWaitPolicy.c_str());
 }
 

@@ -36,7 +36,9 @@ struct BenchResult {
     double imagesPerSecond = 0;
     double peakRssMb = 0;
     double peakDeviceMb = 0;
-    double memoryBandwidthGBs = 0;     // measured on the device (copy of a large buffer)
+    double memoryBandwidthGBs = 0;     // the floor's: a CPU's read rate (all cores, best run), a GPU's copy
+    std::string bandwidthMeasure;      // "read" or "copy"
+    double copyBandwidthGBs = 0;       // bytes read + written per second by a copy of a large buffer
     double decodeWeightBytes = 0;      // bytes of weights read per decode step
     double decodeFloorMs = 0;          // decodeWeightBytes / bandwidth
     std::int64_t parameters = 0;

@@ -1,8 +1,9 @@
 // The engine's public face: load a folder, generate with streaming, cancel, constrained grounding,
-// confidences and heat maps, batches equal to single runs.
+// confidences and heat maps, batches equal to single runs; the benchmark's report.
 #include <QtTest>
 
 #include "core/media/image_io.h"
+#include "model/engine/benchmark.h"
 #include "model/engine/engine.h"
 #include "model/error.h"
 #include "model/tokenizer.h"
@@ -131,6 +132,31 @@ private slots:
         request.prompt = "<grounding>An image of";
         request.params.maxNewTokens = 5000;
         QVERIFY(throwsError([&] { mEngine->generate(request); }));
+    }
+
+    // `kosmos2 bench` on the fixture: every stage timed, the floor computed from the weights a decode step reads
+    // and the measured read bandwidth, int8 weights reading fewer bytes than f32.
+    void benchTimesEveryStage() {
+        std::map<std::string, double> weightBytes;
+        for (const char* dtype : {"f32", "int8"}) {
+            BenchOptions options;
+            options.modelDir = fixtureDir();
+            options.dtype = dtype;
+            options.runs = 2;
+            options.newTokens = 6;
+            const BenchResult r = runBenchmark(options);
+            for (const char* stage : {"preprocess", "vision", "prefill", "decode_per_token", "end_to_end"}) {
+                const Spread& s = r.stagesMs.at(stage);
+                QVERIFY2(s.min > 0 && s.min <= s.median && s.median <= s.max, stage);
+            }
+            QCOMPARE(r.firstRunIds.size(), std::size_t(6));
+            QCOMPARE(QString::fromStdString(r.bandwidthMeasure), QStringLiteral("read"));
+            QVERIFY(r.memoryBandwidthGBs > 0.1 && r.copyBandwidthGBs > 0.1);
+            QVERIFY(std::abs(r.decodeFloorMs - r.decodeWeightBytes / (r.memoryBandwidthGBs * 1e6)) < 1e-9);
+            QVERIFY(r.peakRssMb > 0 && r.tokensPerSecond > 0 && r.imagesPerSecond > 0);
+            weightBytes[dtype] = r.decodeWeightBytes;
+        }
+        QVERIFY(weightBytes["int8"] < weightBytes["f32"] / 2);
     }
 };
 

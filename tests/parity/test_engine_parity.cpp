@@ -262,6 +262,15 @@ private slots:
         qInfo("max abs diff against f32 with the dequantised weights: %.3g (bound %.3g)",
               diff.max().item<double>(), bound.max().item<double>());
         QVERIFY((diff <= bound).all().item<bool>());
+        if (rows <= 8) {   // exactly: x rounded to int16 as stated, integer sums, scaled in double
+            const at::Tensor x2d = x.view({rows, in});
+            const at::Tensor xScale = x2d.abs().amax(1, true) / 32767.0f;
+            const at::Tensor xq = (x2d * xScale.reciprocal()).round().clamp(-32767, 32767).to(at::kDouble);
+            const at::Tensor sums = xq.matmul(q.values.to(at::kDouble).t());   // integers below 2^53: exact
+            at::Tensor exact = (sums * xScale.to(at::kDouble) * q.scales.to(at::kDouble)).to(at::kFloat);
+            if (withBias) exact = exact + bias;
+            QVERIFY(at::equal(y.view({rows, out}), exact));
+        }
         // The streamed sums are exact integers: a row alone gives the same bits as in a batch of rows.
         if (rows > 1 && rows <= 8)
             for (int r = 0; r < rows; ++r)
