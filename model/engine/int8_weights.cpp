@@ -21,8 +21,8 @@ constexpr std::int64_t kStreamRows = 8;   // rows of x that share one pass over 
 // kept the decode step below the memory's read rate. The rounding is below a 10^4th of the int8 weights' own.
 constexpr float kInt16Max = 32767.0f;
 // Products summed in one int32 lane before they move to int64: 2 * 127 * 32767 per madd, so at most 2^31 / that
-// (258) madds a lane. A block of 4096 inputs gives each lane 64 in the one-row kernel (four accumulators) and
-// 256 in the several-rows kernel (one accumulator per row).
+// (258) madds a lane. A block of 4096 inputs gives each lane 64 in the one-row kernel (four accumulators), at
+// most 131 in the several-streams kernel (two a row) and 256 in the several-rows kernel (one a row).
 constexpr std::int64_t kBlock = 4096;
 // How far ahead of the kernels' reads the weights are asked for: the hardware prefetcher alone left one
 // core's stream a fifth below a plain read's rate. Non-temporal, as each weight is read once a step.
@@ -92,6 +92,41 @@ __attribute__((target("avx2,fma"))) void oneRowAvx2(const RowsJob& j, std::int64
         for (; i < j.in; ++i) s += static_cast<std::int32_t>(w[i]) * j.x[i];
         finishRow(j, o, 0, s);
     }
+}
+
+// One row of x, the task's weight rows read as kStreams streams side by side (its first, second, ... part):
+// more of the memory's reads in flight than one stream keeps, as the bench's read test shows for this machine.
+template <int kStreams>
+__attribute__((target("avx2,fma"))) void oneRowStreamsAvx2(const RowsJob& j, std::int64_t begin, std::int64_t end) {
+    const std::int64_t part = (end - begin) / kStreams;
+    for (std::int64_t r = 0; r < part; ++r) {
+        const std::int8_t* w[kStreams];
+        std::int64_t sums[kStreams] = {};
+        for (int s = 0; s < kStreams; ++s) w[s] = j.q + (begin + s * part + r) * j.in;
+        std::int64_t i = 0;
+        while (i + 16 <= j.in) {
+            const std::int64_t blockEnd = std::min(j.in, i + kBlock);
+            __m256i a[kStreams], b[kStreams];
+            for (int s = 0; s < kStreams; ++s) a[s] = b[s] = _mm256_setzero_si256();
+            for (; i + 64 <= blockEnd; i += 64) {
+                for (int s = 0; s < kStreams; ++s)
+                    _mm_prefetch(reinterpret_cast<const char*>(w[s] + i + kPrefetchBytes), _MM_HINT_NTA);
+                for (std::int64_t k = i; k < i + 64; k += 32)
+                    for (int s = 0; s < kStreams; ++s) {
+                        a[s] = madd16(a[s], widen16(w[s] + k), j.x + k);
+                        b[s] = madd16(b[s], widen16(w[s] + k + 16), j.x + k + 16);
+                    }
+            }
+            for (; i + 16 <= blockEnd; i += 16)
+                for (int s = 0; s < kStreams; ++s) a[s] = madd16(a[s], widen16(w[s] + i), j.x + i);
+            for (int s = 0; s < kStreams; ++s) sums[s] += lanesSum(_mm256_add_epi32(a[s], b[s]));
+        }
+        for (int s = 0; s < kStreams; ++s) {
+            for (std::int64_t k = i; k < j.in; ++k) sums[s] += static_cast<std::int32_t>(w[s][k]) * j.x[k];
+            finishRow(j, begin + s * part + r, 0, sums[s]);
+        }
+    }
+    oneRowAvx2(j, begin + kStreams * part, end);
 }
 
 // 2..8 rows of x (batched decode, beams): each widened weight vector feeds every row.
@@ -214,7 +249,7 @@ at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor
     splitAcrossThreads(out, grain, [&](std::int64_t begin, std::int64_t end) {
 #if KOSMOS_CPU_AVX2
         if (avx2) {
-            if (rows == 1) oneRowAvx2(job, begin, end);
+            if (rows == 1) oneRowStreamsAvx2<2>(job, begin, end);   // four measured the same
             else fewRowsAvx2(job, begin, end);
             return;
         }

@@ -233,6 +233,7 @@ private slots:
         QTest::newRow("eight rows") << 8 << 64 << false;
         QTest::newRow("prefill tiles") << 70 << 300 << true;
         QTest::newRow("wider than one integer block") << 2 << 9000 << true;
+        QTest::newRow("one row wider than a block") << 1 << 9000 << false;
     }
 
     void int8LinearMatchesItsDequantisedWeights() {
@@ -241,7 +242,7 @@ private slots:
         QFETCH(bool, withBias);
         at::NoGradGuard noGrad;
         at::manual_seed(7);
-        const std::int64_t out = 5000;   // more rows than one tile of the prefill path
+        const std::int64_t out = 5001;   // more rows than one tile of the prefill path; odd, as a task's share may be
         at::Tensor weight = at::randn({out, in});
         weight[3].zero_();               // a row of zeros (scale 1)
         const Int8Rows q = quantizeRows(weight);
