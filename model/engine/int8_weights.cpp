@@ -21,8 +21,8 @@ constexpr std::int64_t kStreamRows = 8;   // rows of x that share one pass over 
 // kept the decode step below the memory's read rate. The rounding is below a 10^4th of the int8 weights' own.
 constexpr float kInt16Max = 32767.0f;
 // Products summed in one int32 lane before they move to int64: 2 * 127 * 32767 per madd, so at most 2^31 / that
-// (258) madds a lane. A block of 4096 inputs gives each lane 64 in the one-row kernel (four accumulators), at
-// most 131 in the several-streams kernel (two a row) and 256 in the several-rows kernel (one a row).
+// (258) madds a lane. A block of 4096 inputs is 256 madds a lane for each row, however a kernel spreads them
+// over accumulators (four a row, two, or one), as those are added in int32 before the block's sum moves on.
 constexpr std::int64_t kBlock = 4096;
 // How far ahead of the kernels' reads the weights are asked for: the hardware prefetcher alone left one
 // core's stream a fifth below a plain read's rate. Non-temporal, as each weight is read once a step.
