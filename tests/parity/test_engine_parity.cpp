@@ -6,16 +6,20 @@
 
 #include "engine_fixture.h"
 #include "model/engine/attention.h"
+#include "model/engine/cpu_parallel.h"
 #include "model/engine/cpu_attention.h"
 #include "model/engine/generation.h"
 #include "model/engine/int8_weights.h"
 #include "model/engine/kosmos2_model.h"
 #include "model/engine/text_model.h"
+#include "model/error.h"
 #include "model/tokens.h"
 
 #include <QtTest>
 
+#include <atomic>
 #include <limits>
+#include <thread>
 
 using namespace kosmos;
 using namespace kosmos::test;
@@ -281,6 +285,46 @@ private slots:
             poisoned[0][0][0] = std::numeric_limits<float>::quiet_NaN();
             QVERIFY(at::isnan(int8Linear(poisoned, q, bias)[0][0]).all().item<bool>());
         }
+    }
+
+    // The CPU kernels' split across threads: every item once, the parts' exceptions rethrown, and a split asked
+    // for from inside a part or from two threads at once still done (not waited on forever).
+    void splitAcrossThreadsDoesEveryItemOnce() {
+        const int threadsBefore = at::get_num_threads();
+        at::set_num_threads(4);
+        for (int round = 0; round < 200; ++round) {
+            const std::int64_t n = 1 + round * 37;
+            std::vector<std::atomic<int>> seen(static_cast<std::size_t>(n));
+            splitAcrossThreads(n, 1 + round % 5, [&](std::int64_t begin, std::int64_t end) {
+                for (std::int64_t i = begin; i < end; ++i) ++seen[static_cast<std::size_t>(i)];
+            });
+            for (const auto& count : seen) QCOMPARE(count.load(), 1);
+        }
+        bool thrown = false;
+        try {
+            splitAcrossThreads(100, 1, [](std::int64_t begin, std::int64_t) {
+                if (begin > 0) throw Error("a part failed");
+            });
+        } catch (const Error& e) {
+            thrown = QString::fromStdString(e.what()).contains("a part failed");
+        }
+        QVERIFY(thrown);
+        std::atomic<std::int64_t> outer{0}, inner{0}, outerParts{0};
+        auto nested = [&] {
+            splitAcrossThreads(8, 1, [&](std::int64_t begin, std::int64_t end) {
+                ++outerParts;
+                splitAcrossThreads(1000, 1, [&](std::int64_t b, std::int64_t e) { inner += e - b; });
+                outer += end - begin;
+            });
+        };
+        std::thread other([&] {
+            for (int i = 0; i < 50; ++i) nested();
+        });
+        for (int i = 0; i < 50; ++i) nested();
+        other.join();
+        at::set_num_threads(threadsBefore);
+        QCOMPARE(outer.load(), std::int64_t(100 * 8));
+        QCOMPARE(inner.load(), outerParts.load() * 1000);
     }
 
     // A decode step's attention (one query row per head over the cache) is computed directly on the CPU; it
