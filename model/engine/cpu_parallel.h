@@ -16,8 +16,8 @@
 namespace kosmos {
 
 // f(begin, end) over [0, n), in at most at::get_num_threads() parts of at least `grain` items: the caller runs
-// the first part, this file's spinning workers the others (LibTorch's inter-op pool while they are taken); the
-// first exception is rethrown after all parts end. A split asked for inside a part runs whole in that thread.
+// the first part, LibTorch's inter-op pool the others; the first exception is rethrown after all parts end. A
+// split asked for inside a part runs whole in that thread.
 // (at::parallel_for would run serially here: with an OpenMP LibTorch its loop is an inline `omp parallel`,
 // which does nothing in code compiled without -fopenmp, as this project's is.)
 void splitAcrossThreads(std::int64_t n, std::int64_t grain, const std::function<void(std::int64_t, std::int64_t)>& f);
