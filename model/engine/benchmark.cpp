@@ -103,7 +103,8 @@ std::uint64_t foldBytes(const std::uint8_t* p, std::int64_t n, ReadPattern patte
     if (cpuHasAvx2Fma()) return foldBytesAvx2(p, n, pattern);
 #endif
     std::uint64_t fold = 0;
-    for (std::int64_t i = 0; i < patternBytes(n, pattern); i += 8) {
+    const std::int64_t bytes = patternBytes(n, pattern);
+    for (std::int64_t i = 0; i < bytes; i += 8) {
         std::uint64_t word;
         std::memcpy(&word, p + i, 8);
         fold ^= word;

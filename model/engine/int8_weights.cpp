@@ -22,7 +22,7 @@ constexpr std::int64_t kStreamRows = 8;   // rows of x that share one pass over 
 constexpr float kInt16Max = 32767.0f;
 // Products summed in one int32 lane before they move to int64: 2 * 127 * 32767 per madd, so at most 2^31 / that
 // (258) madds a lane. A block of 4096 inputs is 256 madds a lane for each row, however a kernel spreads them
-// over accumulators (four a row, two, or one), as those are added in int32 before the block's sum moves on.
+// over accumulators (two a row, or one), as those are added in int32 before the block's sum moves on.
 constexpr std::int64_t kBlock = 4096;
 // How far ahead of the kernels' reads the weights are asked for: the hardware prefetcher alone left one
 // core's stream a fifth below a plain read's rate. Non-temporal, as each weight is read once a step.
@@ -71,31 +71,9 @@ __attribute__((target("avx2,fma"))) inline std::int64_t lanesSum(__m256i v) {
     return s;
 }
 
-// One row of x (a decode step): four independent accumulators, so the add latency is hidden.
-__attribute__((target("avx2,fma"))) void oneRowAvx2(const RowsJob& j, std::int64_t begin, std::int64_t end) {
-    for (std::int64_t o = begin; o < end; ++o) {
-        const std::int8_t* w = j.q + o * j.in;
-        std::int64_t s = 0, i = 0;
-        while (i + 16 <= j.in) {
-            const std::int64_t blockEnd = std::min(j.in, i + kBlock);
-            __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-            for (; i + 64 <= blockEnd; i += 64) {
-                _mm_prefetch(reinterpret_cast<const char*>(w + i + kPrefetchBytes), _MM_HINT_NTA);
-                a0 = madd16(a0, widen16(w + i), j.x + i);
-                a1 = madd16(a1, widen16(w + i + 16), j.x + i + 16);
-                a2 = madd16(a2, widen16(w + i + 32), j.x + i + 32);
-                a3 = madd16(a3, widen16(w + i + 48), j.x + i + 48);
-            }
-            for (; i + 16 <= blockEnd; i += 16) a0 = madd16(a0, widen16(w + i), j.x + i);
-            s += lanesSum(_mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3)));
-        }
-        for (; i < j.in; ++i) s += static_cast<std::int32_t>(w[i]) * j.x[i];
-        finishRow(j, o, 0, s);
-    }
-}
-
-// One row of x, the task's weight rows read as kStreams streams side by side (its first, second, ... part):
-// more of the memory's reads in flight than one stream keeps, as the bench's read test shows for this machine.
+// One row of x (a decode step), the task's weight rows read as kStreams streams side by side (its first,
+// second, ... part): more of the memory's reads in flight than one stream keeps, as the bench's read test shows
+// for this machine. Two accumulators a row hide the add latency; rows left over take one stream.
 template <int kStreams>
 __attribute__((target("avx2,fma"))) void oneRowStreamsAvx2(const RowsJob& j, std::int64_t begin, std::int64_t end) {
     const std::int64_t part = (end - begin) / kStreams;
@@ -126,7 +104,7 @@ __attribute__((target("avx2,fma"))) void oneRowStreamsAvx2(const RowsJob& j, std
             finishRow(j, begin + s * part + r, 0, sums[s]);
         }
     }
-    oneRowAvx2(j, begin + kStreams * part, end);
+    if constexpr (kStreams > 1) oneRowStreamsAvx2<1>(j, begin + kStreams * part, end);
 }
 
 // 2..8 rows of x (batched decode, beams): each widened weight vector feeds every row.
