@@ -20,6 +20,7 @@
 #include "model/engine/device_memory.h"
 #include "model/engine/engine_impl.h"
 #include "model/engine/generation.h"
+#include "model/engine/huge_pages.h"
 #include "model/engine/kosmos2_loader.h"
 #include "model/engine/random_init.h"
 #include "model/engine/runtime_info.h"
@@ -67,14 +68,14 @@ double measureCopyBandwidth(const at::Device& device) {
     return 2.0 * elements * 4 / (best / 1000.0) / 1e9;
 }
 
-// How a core reads its share: in 1, 4 or 8 sequential streams side by side, with or without non-temporal
+// How a core reads its share: in 1 to 8 sequential streams side by side, with or without non-temporal
 // prefetches 2 KiB ahead. Which is fastest depends on the machine (on this project's 2-core CI machine one
-// stream reads 17-21 GB/s, four or eight 25-30), so the bandwidth is the best of them.
+// stream reads 17-21 GB/s, four or eight without prefetches 22-30), so the bandwidth is the best of them.
 struct ReadPattern {
     int streams;
     bool prefetch;
 };
-constexpr ReadPattern kReadPatterns[] = {{1, false}, {1, true}, {4, true}, {8, false}};
+constexpr ReadPattern kReadPatterns[] = {{1, false}, {1, true}, {2, false}, {4, false}, {4, true}, {8, false}};
 
 // The bytes a pattern reads of n: whole cache lines, the same number in each stream.
 std::int64_t patternBytes(std::int64_t n, ReadPattern pattern) { return n / pattern.streams / 64 * 64 * pattern.streams; }
@@ -113,10 +114,12 @@ std::uint64_t foldBytes(const std::uint8_t* p, std::int64_t n, ReadPattern patte
 }
 
 // Read bandwidth of the CPU's memory with all its cores (whatever --threads says): the machine's rate that a
-// decode step's weight stream can at best reach.
+// decode step's weight stream can at best reach. The buffer is in huge pages where the system grants them, as
+// the int8 weights are (huge_pages.h).
 double measureCpuReadBandwidth() {
     const std::int64_t bytes = 256ll << 20;   // eight times this machine's L3, and the same on larger ones
-    const std::vector<std::uint8_t> buffer(static_cast<std::size_t>(bytes), 1);
+    const at::Tensor held = hugePageTensor({bytes}, at::kByte).fill_(1);
+    const std::uint8_t* buffer = held.data_ptr<std::uint8_t>();
     const std::int64_t parts = std::max(1u, std::thread::hardware_concurrency());
     const std::int64_t share = bytes / parts / 64 * 64;
     std::atomic<std::uint64_t> sink{0};
@@ -127,7 +130,7 @@ double measureCpuReadBandwidth() {
             std::vector<std::thread> threads;
             for (std::int64_t p = 0; p < parts; ++p)
                 threads.emplace_back([&, p] {
-                    sink.fetch_xor(foldBytes(buffer.data() + p * share, share, pattern));
+                    sink.fetch_xor(foldBytes(buffer + p * share, share, pattern));
                 });
             for (auto& t : threads) t.join();
             const double bytesRead = static_cast<double>(parts * patternBytes(share, pattern));

@@ -9,6 +9,7 @@
 #include "model/engine/cpu_parallel.h"
 #include "model/engine/cpu_attention.h"
 #include "model/engine/generation.h"
+#include "model/engine/huge_pages.h"
 #include "model/engine/int8_weights.h"
 #include "model/engine/kosmos2_model.h"
 #include "model/engine/text_model.h"
@@ -18,6 +19,7 @@
 #include <QtTest>
 
 #include <atomic>
+#include <cstdint>
 #include <limits>
 #include <thread>
 
@@ -231,24 +233,28 @@ private slots:
         QTest::addColumn<int>("rows");
         QTest::addColumn<int>("in");
         QTest::addColumn<bool>("withBias");
-        QTest::newRow("decode step") << 1 << 2048 << true;
-        QTest::newRow("odd width") << 1 << 77 << false;
-        QTest::newRow("three beams") << 3 << 200 << true;
-        QTest::newRow("eight rows") << 8 << 64 << false;
-        QTest::newRow("prefill tiles") << 70 << 300 << true;
-        QTest::newRow("wider than one integer block") << 2 << 9000 << true;
-        QTest::newRow("one row wider than a block") << 1 << 9000 << false;
+        QTest::addColumn<int>("out");
+        // 5001 outputs: more than one tile of the prefill path, and odd, as a task's share may be.
+        QTest::newRow("decode step") << 1 << 2048 << true << 5001;
+        QTest::newRow("odd width") << 1 << 77 << false << 5001;
+        QTest::newRow("three beams") << 3 << 200 << true << 5001;
+        QTest::newRow("eight rows") << 8 << 64 << false << 5001;
+        QTest::newRow("prefill tiles") << 70 << 300 << true << 5001;
+        QTest::newRow("wider than one integer block") << 2 << 9000 << true << 5001;
+        QTest::newRow("one row wider than a block") << 1 << 9000 << false << 5001;
+        QTest::newRow("fewer outputs than streams") << 1 << 300 << true << 3;
+        QTest::newRow("rows left after four streams") << 1 << 2048 << false << 1531;
     }
 
     void int8LinearMatchesItsDequantisedWeights() {
         QFETCH(int, rows);
         QFETCH(int, in);
         QFETCH(bool, withBias);
+        QFETCH(int, out);
         at::NoGradGuard noGrad;
         at::manual_seed(7);
-        const std::int64_t out = 5001;   // more rows than one tile of the prefill path; odd, as a task's share may be
         at::Tensor weight = at::randn({out, in});
-        weight[3].zero_();               // a row of zeros (scale 1)
+        weight[out / 2].zero_();         // a row of zeros (scale 1)
         const Int8Rows q = quantizeRows(weight);
         QCOMPARE(q.values.scalar_type(), at::kChar);
         QVERIFY(q.values.abs().max().item<int>() <= 127);
@@ -285,6 +291,26 @@ private slots:
             poisoned[0][0][0] = std::numeric_limits<float>::quiet_NaN();
             QVERIFY(at::isnan(int8Linear(poisoned, q, bias)[0][0]).all().item<bool>());
         }
+    }
+
+    // Buffers of 2 MiB or more start on a huge page boundary (Linux) and hold what is written to them; smaller
+    // ones are ordinary tensors. Either way they are freed with their last reference.
+    void hugePageTensorIsAlignedAndHoldsItsValues() {
+        for (const std::int64_t rows : {3, 1537}) {
+            at::Tensor t = hugePageTensor({rows, 2048}, at::kChar);
+            QCOMPARE(t.sizes().vec(), (std::vector<std::int64_t>{rows, 2048}));
+            QCOMPARE(t.scalar_type(), at::kChar);
+            QVERIFY(t.is_contiguous() && t.device().is_cpu());
+#if defined(__linux__)
+            if (t.nbytes() >= (2u << 20))
+                QCOMPARE(reinterpret_cast<std::uintptr_t>(t.data_ptr()) % (2u << 20), std::uintptr_t{0});
+#endif
+            const at::Tensor values = at::arange(rows * 2048, at::kLong).remainder(255).sub(127).to(at::kChar).view({rows, 2048});
+            t.copy_(values);
+            QVERIFY(at::equal(t, values));
+        }
+        const at::Tensor floats = hugePageTensor({1 << 20}, at::kFloat).fill_(1.5f);
+        QCOMPARE(floats.sum().item<double>(), 1.5 * (1 << 20));
     }
 
     // The CPU kernels' split across threads: every item once, the parts' exceptions rethrown, and a split asked
