@@ -289,8 +289,8 @@ BenchResult runBenchmark(const BenchOptions& o) {
     // A decode step reads every decoder weight once: its floor at the memory's read rate. On a GPU a device
     // copy (2 bytes of traffic per byte copied) reaches it; on a CPU reads are timed on their own.
     result.bandwidthMeasure = device.is_cuda() ? "copy" : "read";
-    result.memoryBandwidthGBs =
-        device.is_cuda() ? result.copyBandwidthGBs : *std::max_element(readRates.begin(), readRates.end());
+    if (!device.is_cuda()) result.readBandwidthGBs = spread(readRates);
+    result.memoryBandwidthGBs = device.is_cuda() ? result.copyBandwidthGBs : result.readBandwidthGBs.max;
     result.decodeFloorMs = result.decodeWeightBytes / (result.memoryBandwidthGBs * 1e9) * 1000.0;
     return result;
 }

@@ -38,6 +38,7 @@ struct BenchResult {
     double peakDeviceMb = 0;
     double memoryBandwidthGBs = 0;     // the floor's: a CPU's read rate (all cores, best run), a GPU's copy
     std::string bandwidthMeasure;      // "read" or "copy"
+    Spread readBandwidthGBs;           // a CPU's read rate measured after each run (the best is the floor's)
     double copyBandwidthGBs = 0;       // bytes read + written per second by a copy of a large buffer
     double decodeWeightBytes = 0;      // bytes of weights read per decode step
     double decodeFloorMs = 0;          // decodeWeightBytes / bandwidth

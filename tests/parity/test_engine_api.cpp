@@ -152,6 +152,9 @@ private slots:
             QCOMPARE(r.firstRunIds.size(), std::size_t(6));
             QCOMPARE(QString::fromStdString(r.bandwidthMeasure), QStringLiteral("read"));
             QVERIFY(r.memoryBandwidthGBs > 0.1 && r.copyBandwidthGBs > 0.1);
+            const Spread& read = r.readBandwidthGBs;   // one measure after each run, the best the floor's
+            QVERIFY(read.min > 0.1 && read.min <= read.median && read.median <= read.max);
+            QCOMPARE(r.memoryBandwidthGBs, read.max);
             QVERIFY(std::abs(r.decodeFloorMs - r.decodeWeightBytes / (r.memoryBandwidthGBs * 1e6)) < 1e-9);
             QVERIFY(r.peakRssMb > 0 && r.tokensPerSecond > 0 && r.imagesPerSecond > 0);
             weightBytes[dtype] = r.decodeWeightBytes;
