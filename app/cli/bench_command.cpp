@@ -76,7 +76,7 @@ void runBench(BenchCommandOptions o) {
                 r.imagesPerSecond, r.peakRssMb, r.peakDeviceMb);
     const double decodeMs = r.stagesMs.at("decode_per_token").median;
     if (r.bandwidthMeasure == "read")
-        std::printf("  bandwidth %.1f GB/s (read, the best of %d runs' measures; their median %.1f; copy %.1f GB/s)\n",
+        std::printf("  bandwidth %.1f GB/s (read, best of %d measures, median %.1f; copy %.1f GB/s)\n",
                     r.memoryBandwidthGBs, o.bench.runs, r.readBandwidthGBs.median, r.copyBandwidthGBs);
     else
         std::printf("  bandwidth %.1f GB/s (%s)\n", r.memoryBandwidthGBs, r.bandwidthMeasure.c_str());
