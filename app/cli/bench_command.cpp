@@ -19,6 +19,11 @@ struct BenchCommandOptions {
     bool randomWeights = false, json = false;
 };
 
+// The rate at which a decode step reads its weights: their bytes over the median step.
+double decodeReadGBs(const BenchResult& r) {
+    return r.decodeWeightBytes / (r.stagesMs.at("decode_per_token").median / 1000.0) / 1e9;
+}
+
 nlohmann::json toJson(const BenchResult& r, const BenchOptions& o) {
     nlohmann::json stages;
     for (const auto& [name, s] : r.stagesMs) stages[name] = {{"median", s.median}, {"min", s.min}, {"max", s.max}};
@@ -42,7 +47,7 @@ nlohmann::json toJson(const BenchResult& r, const BenchOptions& o) {
             {"copy_bandwidth_gbs", r.copyBandwidthGBs},
             {"read_bandwidth_gbs",
              {{"median", r.readBandwidthGBs.median}, {"min", r.readBandwidthGBs.min}, {"max", r.readBandwidthGBs.max}}},
-            {"decode_read_gbs", r.decodeWeightBytes / (r.stagesMs.at("decode_per_token").median / 1000.0) / 1e9},
+            {"decode_read_gbs", decodeReadGBs(r)},
             {"decode_weight_bytes", r.decodeWeightBytes},
             {"decode_floor_ms", r.decodeFloorMs},
             {"blas", r.blas},
@@ -81,7 +86,7 @@ void runBench(BenchCommandOptions o) {
     else
         std::printf("  bandwidth %.1f GB/s (%s)\n", r.memoryBandwidthGBs, r.bandwidthMeasure.c_str());
     std::printf("  decode weights %.2f GB, read at %.1f GB/s a step; floor %.2f ms/token, decode at %.2fx the floor\n",
-                r.decodeWeightBytes / 1e9, r.decodeWeightBytes / (decodeMs / 1000.0) / 1e9, r.decodeFloorMs,
+                r.decodeWeightBytes / 1e9, decodeReadGBs(r), r.decodeFloorMs,
                 decodeMs / r.decodeFloorMs);
     std::printf("  BLAS %s, %d threads, OMP_WAIT_POLICY=%s\n", r.blas.c_str(), r.threads, r.ompWaitPolicy.c_str());
 }

@@ -113,12 +113,16 @@ std::uint64_t foldBytes(const std::uint8_t* p, std::int64_t n, ReadPattern patte
     return fold;
 }
 
-// Read bandwidth of the CPU's memory with all its cores (whatever --threads says): the machine's rate that a
-// decode step's weight stream can at best reach. The buffer is in huge pages where the system grants them, as
-// the int8 weights are (huge_pages.h).
-double measureCpuReadBandwidth() {
+// The read test's buffer, in huge pages where the system grants them, as the int8 weights are (huge_pages.h).
+at::Tensor readBuffer() {
     const std::int64_t bytes = 256ll << 20;   // eight times this machine's L3, and the same on larger ones
-    const at::Tensor held = hugePageTensor({bytes}, at::kByte).fill_(1);
+    return hugePageTensor({bytes}, at::kByte).fill_(1);
+}
+
+// Read bandwidth of the CPU's memory with all its cores (whatever --threads says): the machine's rate that a
+// decode step's weight stream can at best reach, over `held` (readBuffer()).
+double measureCpuReadBandwidth(const at::Tensor& held) {
+    const std::int64_t bytes = held.numel();
     const std::uint8_t* buffer = held.data_ptr<std::uint8_t>();
     const std::int64_t parts = std::max(1u, std::thread::hardware_concurrency());
     const std::int64_t share = bytes / parts / 64 * 64;
@@ -212,6 +216,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
 
     const ImageU8 image = o.image.pixels.empty() ? syntheticImage() : o.image;
     std::vector<double> pre, vision, prefill, decode, total, readRates;
+    at::Tensor readTestBuffer;
     const std::int64_t L = static_cast<std::int64_t>(ids.size());
     std::vector<std::int64_t> imageMask(L, 0);
     for (int i = 2; i < 2 + config.latentQueryNum && i < L; ++i) imageMask[i] = 1;
@@ -278,7 +283,10 @@ BenchResult runBenchmark(const BenchOptions& o) {
         decode.push_back(ms(steps.front(), steps.back()) / static_cast<double>(steps.size() - 1));
         total.push_back(ms(t0, t3));
         // The memory's rate moves between runs on a shared machine: measured after each, the best taken.
-        if (!device.is_cuda()) readRates.push_back(measureCpuReadBandwidth());
+        if (!device.is_cuda()) {
+            if (!readTestBuffer.defined()) readTestBuffer = readBuffer();   // after the warm-up's peak RSS
+            readRates.push_back(measureCpuReadBandwidth(readTestBuffer));
+        }
     }
     result.stagesMs = {{"preprocess", spread(pre)}, {"vision", spread(vision)}, {"prefill", spread(prefill)},
                        {"decode_per_token", spread(decode)}, {"end_to_end", spread(total)}};
