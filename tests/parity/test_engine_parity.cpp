@@ -19,9 +19,14 @@
 #include <QtTest>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstdint>
 #include <limits>
 #include <thread>
+
+#if defined(__linux__)
+#include <malloc.h>
+#endif
 
 using namespace kosmos;
 using namespace kosmos::test;
@@ -55,6 +60,36 @@ const nlohmann::json& caseNamed(const std::string& name) {
         if (c["name"] == name) return c;
     throw std::runtime_error("no case " + name);
 }
+
+#if defined(__linux__)
+// Bytes of the mapping holding `address` that /proc/self/smaps reports in transparent huge pages, or -1.
+long long hugePageBytesAt(const void* address) {
+    QFile smaps("/proc/self/smaps");
+    if (!smaps.open(QIODevice::ReadOnly | QIODevice::Text)) return -1;
+    const auto at = reinterpret_cast<std::uintptr_t>(address);
+    bool inside = false;
+    for (const QByteArray& line : smaps.readAll().split('\n')) {
+        const int dash = line.indexOf('-'), space = line.indexOf(' ');
+        bool okBegin = false, okEnd = false;
+        const std::uintptr_t begin = line.left(dash).toULongLong(&okBegin, 16);
+        const std::uintptr_t end = line.mid(dash + 1, space - dash - 1).toULongLong(&okEnd, 16);
+        if (dash > 0 && space > dash && okBegin && okEnd) {
+            inside = begin <= at && at < end;
+            continue;
+        }
+        if (inside && line.startsWith("AnonHugePages:")) return line.mid(14).trimmed().split(' ').front().toLongLong() * 1024;
+    }
+    return -1;
+}
+
+// Whether this system grants transparent huge pages to advised memory.
+bool transparentHugePagesOn() {
+    QFile mode("/sys/kernel/mm/transparent_hugepage/enabled");
+    if (!mode.open(QIODevice::ReadOnly)) return false;
+    const QByteArray text = mode.readAll();
+    return text.contains("[always]") || text.contains("[madvise]");
+}
+#endif
 
 } // namespace
 
@@ -312,6 +347,36 @@ private slots:
         const at::Tensor floats = hugePageTensor({1 << 20}, at::kFloat).fill_(1.5f);
         QCOMPARE(floats.sum().item<double>(), 1.5 * (1 << 20));
     }
+
+#if defined(__linux__)
+    // Huge pages even where the C allocator has memory at hand that was touched in 4 KiB pages before (as after
+    // a model's f32 weights are freed for their int8 copies).
+    void hugePageTensorGetsHugePagesAfterReusedMemory() {
+        if (!transparentHugePagesOn()) QSKIP("transparent huge pages are off on this system");
+        // 16 MiB from the allocator's heap, not a mapping of its own (32 MiB is the largest threshold it takes).
+        QVERIFY(mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1);
+        // Holes of touched memory between blocks that stay, the way a model's freed f32 weights leave them.
+        constexpr std::size_t kHole = std::size_t{8} << 20;
+        std::vector<void*> kept;
+        std::vector<volatile char*> holes;
+        for (int i = 0; i < 8; ++i) {
+            holes.push_back(static_cast<volatile char*>(std::malloc(kHole)));
+            kept.push_back(std::malloc(std::size_t{1} << 20));
+            QVERIFY(holes.back() != nullptr && kept.back() != nullptr);
+            for (std::size_t b = 0; b < kHole; b += 4096) holes.back()[b] = 1;
+        }
+        for (volatile char* hole : holes) std::free(const_cast<char*>(hole));
+        std::vector<at::Tensor> tensors;
+        std::vector<long long> huge;
+        for (int i = 0; i < 8; ++i) {
+            tensors.push_back(hugePageTensor({2048, 2048}, at::kChar).fill_(3));
+            huge.push_back(hugePageBytesAt(tensors.back().data_ptr()));
+        }
+        for (void* p : kept) std::free(p);
+        mallopt(M_MMAP_THRESHOLD, 128 << 10);
+        QCOMPARE(huge, std::vector<long long>(8, 4 << 20));
+    }
+#endif
 
     // The CPU kernels' split across threads: every item once, the parts' exceptions rethrown, and a split asked
     // for from inside a part or from two threads at once still done (not waited on forever).
