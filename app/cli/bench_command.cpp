@@ -50,6 +50,8 @@ nlohmann::json toJson(const BenchResult& r, const BenchOptions& o) {
             {"decode_read_gbs", decodeReadGBs(r)},
             {"decode_weight_bytes", r.decodeWeightBytes},
             {"decode_floor_ms", r.decodeFloorMs},
+            {"decode_floor_ratio_by_run",
+             {{"median", r.floorRatioByRun.median}, {"min", r.floorRatioByRun.min}, {"max", r.floorRatioByRun.max}}},
             {"blas", r.blas},
             {"threads", r.threads},
             {"omp_wait_policy", r.ompWaitPolicy},
@@ -88,6 +90,10 @@ void runBench(BenchCommandOptions o) {
     std::printf("  decode weights %.2f GB, read at %.1f GB/s a step; floor %.2f ms/token, decode at %.2fx the floor\n",
                 r.decodeWeightBytes / 1e9, decodeReadGBs(r), r.decodeFloorMs,
                 decodeMs / r.decodeFloorMs);
+    if (r.bandwidthMeasure == "read")
+        std::printf("  run by run, against the read rate measured after each: decode at %.2fx the floor (min %.2f, "
+                    "max %.2f)\n",
+                    r.floorRatioByRun.median, r.floorRatioByRun.min, r.floorRatioByRun.max);
     std::printf("  BLAS %s, %d threads, OMP_WAIT_POLICY=%s\n", r.blas.c_str(), r.threads, r.ompWaitPolicy.c_str());
 }
 

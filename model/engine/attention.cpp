@@ -5,6 +5,7 @@
 
 #include "model/engine/cpu_attention.h"
 #include "model/engine/kv_cache.h"
+#include "model/error.h"
 
 #if __has_include(<torch/version.h>)
 #include <torch/version.h>
@@ -81,29 +82,64 @@ void KosmosTextAttentionImpl::fuseProjections() {
     }
 }
 
+void KosmosTextAttentionImpl::quantizeInt8() {
+    at::NoGradGuard noGrad;
+    Linear parts[3] = {q_proj, k_proj, v_proj};
+    for (const Linear& l : parts)
+        if (l->loraA.defined()) throw Error("int8 weights: merge the LoRA adapter into the weights first");
+    if (qkvInt8.values.defined()) return;
+    const bool together = !qkvWeight.defined() && q_proj->bias.defined() && k_proj->bias.defined() &&
+                          v_proj->bias.defined() && !q_proj->int8.values.defined();
+    if (!together) {
+        for (Linear& l : parts) quantizeLinearInt8(*l);
+        return;
+    }
+    // Rows are quantised one by one, so the parts of the whole are exactly what each would be on its own.
+    const std::int64_t e = q_proj->weight.size(0);
+    qkvInt8 = quantizeRows(at::cat({q_proj->weight, k_proj->weight, v_proj->weight}, 0));
+    qkvBias = at::cat({q_proj->bias, k_proj->bias, v_proj->bias}, 0);
+    for (int i = 0; i < 3; ++i) {
+        parts[i]->int8 = {qkvInt8.values.narrow(0, i * e, e), qkvInt8.scales.narrow(0, i * e, e)};
+        parts[i]->weight.set_data(at::empty({0, parts[i]->weight.size(1)}, parts[i]->weight.options()));
+        parts[i]->bias.set_data(qkvBias.narrow(0, i * e, e));
+    }
+}
+
 at::Tensor KosmosTextAttentionImpl::forward(const at::Tensor& x, const at::Tensor& keyValue, const at::Tensor& mask,
                                             KvCache* cache, int layerIndex) {
     const double scale = 1.0 / std::sqrt(static_cast<double>(x.size(2) / heads));
     const at::Tensor& source = keyValue.defined() ? keyValue : x;
     at::Tensor q, k, v;
     bool cached = false;   // k and v already written into the cache
-    if (qkvWeight.defined() && !keyValue.defined() && !is_training() && !q_proj->loraA.defined() &&
-        !k_proj->loraA.defined() && !v_proj->loraA.defined()) {
-        at::Tensor qkv = linearForward(x, qkvWeight, qkvBias);
-        if (cache && cache->allocated() && fusedKernelsApply(qkv)) {
-            q = fusedSplitQkvIntoCache(qkv, heads, scale, cache->keys[layerIndex], cache->values[layerIndex],
-                                       cache->writeIndex, cache->length);
-            cached = true;
-        } else {
-            std::vector<at::Tensor> parts = qkv.chunk(3, -1);
-            q = splitHeads(parts[0] * scale, heads);
-            k = splitHeads(parts[1], heads);
-            v = splitHeads(parts[2], heads);
-        }
+    const bool fused = (qkvWeight.defined() || qkvInt8.values.defined()) && !keyValue.defined() && !is_training() &&
+                       !q_proj->loraA.defined() && !k_proj->loraA.defined() && !v_proj->loraA.defined();
+    at::Tensor qkv;
+    if (fused)
+        qkv = qkvInt8.values.defined() ? int8Linear(x, qkvInt8, qkvBias) : linearForward(x, qkvWeight, qkvBias);
+    if (qkv.defined() && cache && cache->allocated() && fusedKernelsApply(qkv)) {
+        q = fusedSplitQkvIntoCache(qkv, heads, scale, cache->keys[layerIndex], cache->values[layerIndex],
+                                   cache->writeIndex, cache->length);
+        cached = true;
     } else {
-        q = splitHeads(q_proj(x) * scale, heads);
-        k = splitHeads(k_proj(source), heads);
-        v = splitHeads(v_proj(source), heads);
+        at::Tensor qRows, kRows, vRows;   // [B, n, E]
+        if (qkv.defined()) {
+            std::vector<at::Tensor> parts = qkv.chunk(3, -1);
+            qRows = parts[0], kRows = parts[1], vRows = parts[2];
+        } else {
+            qRows = q_proj(x), kRows = k_proj(source), vRows = v_proj(source);
+        }
+        // A CPU decode step with every cached position attended.
+        if (cache && cache->allocated() && !cache->writeIndex.defined() && !mask.defined() && !keyValue.defined() &&
+            decodeAttentionApplies(qRows, kRows, vRows, cache->keys[layerIndex], cache->values[layerIndex],
+                                   cache->length)) {
+            at::Tensor out = decodeAttention(qRows, kRows, vRows, static_cast<float>(scale), cache->keys[layerIndex],
+                                             cache->values[layerIndex], cache->length);
+            if (inner_attn_ln) out = inner_attn_ln(out);
+            return out_proj(out);
+        }
+        q = splitHeads(qRows * scale, heads);
+        k = splitHeads(kRows, heads);
+        v = splitHeads(vRows, heads);
     }
     if (cache && cache->allocated()) {
         const std::int64_t n = source.size(1);

@@ -34,10 +34,15 @@ public:
     // so memory stays the same) and computes the three projections as one matrix product.
     void fuseProjections();
 
+    // Engine dtype "int8": the q, k and v weights as one int8 matrix (each projection's int8 rows and bias are
+    // views of it), computed as one product; out_proj on its own. The f32 weights are released.
+    void quantizeInt8();
+
     Linear k_proj{nullptr}, v_proj{nullptr}, q_proj{nullptr}, out_proj{nullptr};
     LayerNorm inner_attn_ln{nullptr};
     int heads;
-    at::Tensor qkvWeight, qkvBias;   // set by fuseProjections
+    at::Tensor qkvWeight, qkvBias;   // set by fuseProjections (qkvBias also by quantizeInt8)
+    Int8Rows qkvInt8;                // set by quantizeInt8
 };
 TORCH_MODULE(KosmosTextAttention);
 

@@ -300,6 +300,12 @@ BenchResult runBenchmark(const BenchOptions& o) {
     if (!device.is_cuda()) result.readBandwidthGBs = spread(readRates);
     result.memoryBandwidthGBs = device.is_cuda() ? result.copyBandwidthGBs : result.readBandwidthGBs.max;
     result.decodeFloorMs = result.decodeWeightBytes / (result.memoryBandwidthGBs * 1e9) * 1000.0;
+    if (!device.is_cuda()) {
+        std::vector<double> ratios;
+        for (std::size_t i = 0; i < decode.size(); ++i)
+            ratios.push_back(decode[i] / (result.decodeWeightBytes / (readRates[i] * 1e9) * 1000.0));
+        result.floorRatioByRun = spread(ratios);
+    }
     return result;
 }
 

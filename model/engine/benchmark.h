@@ -42,6 +42,9 @@ struct BenchResult {
     double copyBandwidthGBs = 0;       // bytes read + written per second by a copy of a large buffer
     double decodeWeightBytes = 0;      // bytes of weights read per decode step
     double decodeFloorMs = 0;          // decodeWeightBytes / bandwidth
+    // A CPU's decode step over the floor at the read rate measured right after its run, run by run: the rate
+    // of a shared machine's memory moves over minutes, and this compares each run with its own moment.
+    Spread floorRatioByRun;
     std::int64_t parameters = 0;
     std::string blas;
     int threads = 0;

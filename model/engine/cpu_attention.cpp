@@ -3,7 +3,10 @@
 #include <ATen/core/grad_mode.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <limits>
+#include <vector>
 
 #include "model/engine/cpu_parallel.h"
 
@@ -107,6 +110,58 @@ at::Tensor singleQueryMix(const at::Tensor& p, const at::Tensor& v) {
         float* row = od + (b * heads + h) * depth;
         for (std::int64_t t = 0; t < length; ++t)
             if (pRow[t] != 0.0f) axpy(pRow[t], vHead + t * v.stride(2), row, depth);
+    });
+    return out;
+}
+
+bool decodeAttentionApplies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& keys,
+                            const at::Tensor& values, std::int64_t position) {
+    auto rowsOk = [&](const at::Tensor& t) {
+        return t.dim() == 3 && t.device().is_cpu() && t.scalar_type() == at::kFloat && t.size(1) == 1 &&
+               t.stride(2) == 1 && t.sizes() == q.sizes();
+    };
+    if (!rowsOk(q) || !rowsOk(k) || !rowsOk(v)) return false;
+    if (at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad())) return false;
+    const bool cacheOk = keys.dim() == 4 && keys.device().is_cpu() && keys.scalar_type() == at::kFloat &&
+                         keys.is_contiguous() && values.is_contiguous() && values.sizes() == keys.sizes() &&
+                         values.scalar_type() == at::kFloat;
+    return cacheOk && keys.size(0) == q.size(0) && keys.size(1) * keys.size(3) == q.size(2) && position >= 0 &&
+           position < keys.size(2);
+}
+
+at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, float scale,
+                           at::Tensor& keys, at::Tensor& values, std::int64_t position) {
+    const std::int64_t batch = q.size(0), heads = keys.size(1), capacity = keys.size(2), depth = keys.size(3);
+    const std::int64_t length = position + 1;
+    at::Tensor out = at::empty({batch, 1, heads * depth}, q.options());
+    const float* qd = q.data_ptr<float>();
+    const float* kd = k.data_ptr<float>();
+    const float* vd = v.data_ptr<float>();
+    float* keyCache = keys.data_ptr<float>();
+    float* valueCache = values.data_ptr<float>();
+    float* od = out.data_ptr<float>();
+    forEachHead(batch, heads, 2 * length * depth, [&](std::int64_t b, std::int64_t h) {
+        thread_local std::vector<float> scaled, p;
+        scaled.resize(static_cast<std::size_t>(depth));
+        p.resize(static_cast<std::size_t>(length));
+        const std::int64_t column = h * depth;
+        float* kHead = keyCache + (b * heads + h) * capacity * depth;
+        float* vHead = valueCache + (b * heads + h) * capacity * depth;
+        std::copy_n(kd + b * k.stride(0) + column, depth, kHead + position * depth);
+        std::copy_n(vd + b * v.stride(0) + column, depth, vHead + position * depth);
+        const float* qRow = qd + b * q.stride(0) + column;
+        for (std::int64_t i = 0; i < depth; ++i) scaled[i] = qRow[i] * scale;
+        float top = -std::numeric_limits<float>::infinity();
+        for (std::int64_t t = 0; t < length; ++t) {
+            p[t] = dot(scaled.data(), kHead + t * depth, depth);
+            top = std::max(top, p[t]);
+        }
+        float sum = 0;
+        for (std::int64_t t = 0; t < length; ++t) sum += (p[t] = std::exp(p[t] - top));
+        float* row = od + b * heads * depth + column;
+        std::fill_n(row, depth, 0.0f);
+        for (std::int64_t t = 0; t < length; ++t)
+            if (p[t] != 0.0f) axpy(p[t] / sum, vHead + t * depth, row, depth);
     });
     return out;
 }

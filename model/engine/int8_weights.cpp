@@ -294,6 +294,15 @@ Int8Rows quantizeRows(const at::Tensor& weight) {
     return {values, scales.contiguous()};
 }
 
+void quantizeLinearInt8(LinearImpl& linear) {
+    if (linear.loraA.defined()) throw Error("int8 weights: merge the LoRA adapter into the weights first");
+    if (linear.int8.values.defined()) return;
+    at::NoGradGuard noGrad;
+    linear.int8 = quantizeRows(linear.weight);
+    // The f32 weight is no longer read; an empty tensor keeps the parameter's name, type and device.
+    linear.weight.set_data(at::empty({0, linear.weight.size(1)}, linear.weight.options()));
+}
+
 at::Tensor int8Linear(const at::Tensor& x, const Int8Rows& w, const at::Tensor& bias) {
     const std::int64_t in = w.values.size(1), out = w.values.size(0);
     if (!x.device().is_cpu() || x.scalar_type() != at::kFloat)
@@ -326,13 +335,10 @@ void quantizeDecoderInt8(Kosmos2ForConditionalGenerationImpl& model) {
     if (!head.device().is_cpu() || head.scalar_type() != at::kFloat)
         throw Error("int8 weights are for the CPU (f32 activations); on CUDA use bf16 or f16");
     at::NoGradGuard noGrad;
-    forEachDecoderLinear(model, [](Linear& linear) {
-        if (linear->loraA.defined()) throw Error("int8 weights: merge the LoRA adapter into the weights first");
-        if (linear->int8.values.defined()) return;
-        linear->int8 = quantizeRows(linear->weight);
-        // The f32 weight is no longer read; an empty tensor keeps the parameter's name, type and device.
-        linear->weight.set_data(at::empty({0, linear->weight.size(1)}, linear->weight.options()));
-    });
+    for (auto& layer : model.text_model->model->layerList) {
+        layer->self_attn->quantizeInt8();
+        for (Linear* l : {&layer->self_attn->out_proj, &layer->ffn->fc1, &layer->ffn->fc2}) quantizeLinearInt8(**l);
+    }
     if (!model.text_model->lmHeadInt8.values.defined())
         model.text_model->lmHeadInt8 = quantizeRows(model.text_model->lm_head->weight);
 }

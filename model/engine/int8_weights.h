@@ -10,6 +10,7 @@
 namespace kosmos {
 
 class Kosmos2ForConditionalGenerationImpl;
+class LinearImpl;
 
 struct Int8Rows {
     at::Tensor values;   // int8 [out, in]
@@ -24,9 +25,12 @@ Int8Rows quantizeRows(const at::Tensor& weight);
 // rows (a prefill) dequantise the matrix for BLAS.
 at::Tensor int8Linear(const at::Tensor& x, const Int8Rows& weight, const at::Tensor& bias = {});
 
+// Quantises one projection's weight (once), freeing its f32 weight; refused while it holds a LoRA adapter.
+void quantizeLinearInt8(LinearImpl& linear);
+
 // Quantises the text decoder's projections (attention q/k/v/out, fc1, fc2) and the lm_head, freeing their f32
-// weights (the lm_head's f32 rows stay: they are the tied token embeddings). CPU f32 models only: others are
-// refused with an error.
+// weights (the lm_head's f32 rows stay: they are the tied token embeddings); each layer's q, k and v become one
+// matrix (KosmosTextAttentionImpl::quantizeInt8). CPU f32 models only: others are refused with an error.
 void quantizeDecoderInt8(Kosmos2ForConditionalGenerationImpl& model);
 
 // The model's parameters, the tied lm_head once, weights held as int8 counted like the f32 ones they replace.

@@ -156,6 +156,13 @@ private slots:
             QVERIFY(read.min > 0.1 && read.min <= read.median && read.median <= read.max);
             QCOMPARE(r.memoryBandwidthGBs, read.max);
             QVERIFY(std::abs(r.decodeFloorMs - r.decodeWeightBytes / (r.memoryBandwidthGBs * 1e6)) < 1e-9);
+            // Each run's step over the floor at its own read rate: within the extremes of both.
+            const Spread& step = r.stagesMs.at("decode_per_token");
+            const Spread& byRun = r.floorRatioByRun;
+            const double perGBs = 1e6 / r.decodeWeightBytes;   // ms x GB/s -> ratio
+            QVERIFY(byRun.min > 0 && byRun.min <= byRun.median && byRun.median <= byRun.max);
+            QVERIFY(byRun.min >= step.min * read.min * perGBs * (1 - 1e-9));
+            QVERIFY(byRun.max <= step.max * read.max * perGBs * (1 + 1e-9));
             QVERIFY(r.peakRssMb > 0 && r.tokensPerSecond > 0 && r.imagesPerSecond > 0);
             weightBytes[dtype] = r.decodeWeightBytes;
         }

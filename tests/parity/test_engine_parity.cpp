@@ -264,6 +264,40 @@ private slots:
             QCOMPARE(out.newTokens[r], b["rows"][r]["new_token_ids"].get<std::vector<std::int64_t>>());
     }
 
+    // q, k and v quantised as one matrix give what the three quantised one by one give (exactly for the rows
+    // streamed in integers), and take the f32 weights' place (views of the one matrix, biases included).
+    void int8AttentionProjectionsAsOneProduct() {
+        at::NoGradGuard noGrad;
+        at::manual_seed(11);
+        KosmosTextAttention together(64, 4, true, 1e-5, at::TensorOptions());
+        for (auto& p : together->parameters()) p.normal_();
+        KosmosTextAttention apart(64, 4, true, 1e-5, at::TensorOptions());
+        const auto from = together->named_parameters();
+        for (auto& p : apart->named_parameters()) p.value().copy_(from[p.key()]);
+        together->eval();
+        apart->eval();
+        together->quantizeInt8();
+        quantizeLinearInt8(*together->out_proj);
+        for (Linear* l : {&apart->q_proj, &apart->k_proj, &apart->v_proj, &apart->out_proj}) quantizeLinearInt8(**l);
+        QVERIFY(together->qkvInt8.values.defined() && !apart->qkvInt8.values.defined());
+        QCOMPARE(together->qkvInt8.values.sizes().vec(), (std::vector<std::int64_t>{192, 64}));
+        QCOMPARE(together->v_proj->int8.values.data_ptr<std::int8_t>(),
+                 together->qkvInt8.values.data_ptr<std::int8_t>() + 128 * 64);
+        QCOMPARE(together->k_proj->bias.data_ptr<float>(), together->qkvBias.data_ptr<float>() + 64);
+        QCOMPARE(together->q_proj->weight.numel(), std::int64_t{0});
+        for (const std::int64_t rows : {1, 5, 12}) {   // a decode step, beams, a prefill
+            const at::Tensor x = at::randn({1, rows, 64});
+            const at::Tensor a = together->forward(x, {}, {}, nullptr, 0), b = apart->forward(x, {}, {}, nullptr, 0);
+            if (rows <= 8) QVERIFY(at::equal(a, b));   // integer sums
+            else QVERIFY(maxAbsDiff(a, b) <= kTolerance * b.abs().max().item<double>());   // BLAS, blocked otherwise
+        }
+        together->quantizeInt8();   // once only
+        QCOMPARE(together->qkvInt8.values.size(0), std::int64_t{192});
+        KosmosTextAttention adapted(64, 4, true, 1e-5, at::TensorOptions());
+        adapted->k_proj->loraA = at::zeros({2, 64});
+        QVERIFY_THROWS_EXCEPTION(Error, adapted->quantizeInt8());
+    }
+
     void int8LinearMatchesItsDequantisedWeights_data() {
         QTest::addColumn<int>("rows");
         QTest::addColumn<int>("in");
@@ -464,6 +498,51 @@ private slots:
         qInfo("max abs diff against the matrix products: %.3g", diff);
         QVERIFY(diff <= 1e-5);
         QVERIFY(!singleQueryAttentionApplies(q.expand({batch, heads, 2, depth}), k, v));   // a prefill
+    }
+
+    // A whole decode step's attention in one pass (no mask): the new key and value land in the cache at the
+    // step's position, and q attends over everything up to it as the matrix products and softmax would.
+    void decodeAttentionMatchesMatrixProducts_data() {
+        QTest::addColumn<int>("batch");
+        QTest::addColumn<int>("position");
+        QTest::addColumn<int>("depth");
+        QTest::newRow("decode step") << 1 << 74 << 64;
+        QTest::newRow("first position, odd depth") << 3 << 0 << 13;
+        QTest::newRow("long cache, split across threads") << 2 << 1499 << 64;
+    }
+
+    void decodeAttentionMatchesMatrixProducts() {
+        QFETCH(int, batch);
+        QFETCH(int, position);
+        QFETCH(int, depth);
+        at::NoGradGuard noGrad;
+        at::manual_seed(13);
+        const int heads = 4, e = heads * depth;
+        const float scale = 1.0f / std::sqrt(static_cast<float>(depth));
+        // q, k and v as views of one fused projection's output, as the model has them.
+        const at::Tensor qkv = at::randn({batch, 1, 3 * e});
+        const std::vector<at::Tensor> parts = qkv.chunk(3, -1);
+        at::Tensor keys = at::randn({batch, heads, position + 9, depth});
+        at::Tensor values = at::randn({batch, heads, position + 9, depth});
+        const at::Tensor keysBefore = keys.clone(), valuesBefore = values.clone();
+        QVERIFY(decodeAttentionApplies(parts[0], parts[1], parts[2], keys, values, position));
+        const at::Tensor out = decodeAttention(parts[0], parts[1], parts[2], scale, keys, values, position);
+        QCOMPARE(out.sizes().vec(), (std::vector<std::int64_t>{batch, 1, e}));
+        auto split = [&](const at::Tensor& rows) { return rows.view({batch, 1, heads, depth}).transpose(1, 2); };
+        QVERIFY(at::equal(keys.narrow(2, position, 1), split(parts[1])));
+        QVERIFY(at::equal(values.narrow(2, position, 1), split(parts[2])));
+        QVERIFY(at::equal(keys.narrow(2, 0, position), keysBefore.narrow(2, 0, position)));
+        QVERIFY(at::equal(keys.narrow(2, position + 1, 8), keysBefore.narrow(2, position + 1, 8)));
+        QVERIFY(at::equal(values.narrow(2, 0, position), valuesBefore.narrow(2, 0, position)));
+        const at::Tensor k = keys.narrow(2, 0, position + 1), v = values.narrow(2, 0, position + 1);
+        const at::Tensor p = at::softmax(at::matmul(split(parts[0]) * scale, k.transpose(-1, -2)), -1);
+        const at::Tensor reference = at::matmul(p, v).transpose(1, 2).reshape({batch, 1, e});
+        const double diff = maxAbsDiff(out, reference);
+        qInfo("max abs diff against the matrix products: %.3g", diff);
+        QVERIFY(diff <= 1e-5);
+        QVERIFY(!decodeAttentionApplies(parts[0], parts[1], parts[2], keys, values, position + 9));   // past capacity
+        QVERIFY(!decodeAttentionApplies(qkv.expand({batch, 2, 3 * e}).narrow(2, 0, e), parts[1], parts[2], keys, values,
+                                        position));   // two query rows
     }
 
     // The CUDA engine computes q, k and v as one product (prepareForCudaInference); the same
