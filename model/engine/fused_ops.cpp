@@ -3,6 +3,7 @@
 #include <ATen/core/grad_mode.h>
 #include <cstdlib>
 
+#include "model/engine/cpu_gelu_norm.h"
 #include "model/error.h"
 
 #ifdef KOSMOS_WITH_CUDA_KERNELS
@@ -82,6 +83,7 @@ at::Tensor fusedGeluLayerNorm(const at::Tensor& x, const at::Tensor& weight, con
 #ifdef KOSMOS_WITH_CUDA_KERNELS
     if (normApplies(x, weight, bias)) return normRows(cuda::BeforeNorm::Gelu, x, {}, nullptr, weight, bias, eps);
 #endif
+    if (cpuGeluLayerNormApplies(x, weight, bias)) return cpuGeluLayerNorm(x, weight, bias, eps);
     return at::layer_norm(at::gelu(x), {weight.size(0)}, weight, bias, eps);
 }
 

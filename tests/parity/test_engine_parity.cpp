@@ -8,6 +8,8 @@
 #include "model/engine/attention.h"
 #include "model/engine/cpu_parallel.h"
 #include "model/engine/cpu_attention.h"
+#include "model/engine/cpu_gelu_norm.h"
+#include "model/engine/fused_ops.h"
 #include "model/engine/generation.h"
 #include "model/engine/huge_pages.h"
 #include "model/engine/int8_weights.h"
@@ -543,6 +545,36 @@ private slots:
         QVERIFY(!decodeAttentionApplies(parts[0], parts[1], parts[2], keys, values, position + 9));   // past capacity
         QVERIFY(!decodeAttentionApplies(qkv.expand({batch, 2, 3 * e}).narrow(2, 0, e), parts[1], parts[2], keys, values,
                                         position));   // two query rows
+    }
+
+    // A decode step's LayerNorm(gelu(x)), computed in the calling thread, gives what LibTorch's ops give.
+    void cpuGeluLayerNormMatchesLibTorch_data() {
+        QTest::addColumn<int>("rows");
+        QTest::addColumn<int>("width");
+        QTest::addColumn<double>("spread");
+        QTest::newRow("decode step") << 1 << 8192 << 1.0;
+        QTest::newRow("beams, odd width") << 3 << 77 << 1.0;
+        QTest::newRow("large inputs (erf near 1, e^-x^2 below the normal range)") << 2 << 1000 << 12.0;
+    }
+
+    void cpuGeluLayerNormMatchesLibTorch() {
+        QFETCH(int, rows);
+        QFETCH(int, width);
+        QFETCH(double, spread);
+        at::NoGradGuard noGrad;
+        at::manual_seed(17);
+        const at::Tensor x = at::randn({rows, 1, width}) * spread, weight = at::randn({width}), bias = at::randn({width});
+        QVERIFY(cpuGeluLayerNormApplies(x, weight, bias));
+        const at::Tensor out = cpuGeluLayerNorm(x, weight, bias, 1e-5);
+        const at::Tensor reference = at::layer_norm(at::gelu(x), {width}, weight, bias, 1e-5);
+        const double diff = maxAbsDiff(out, reference);
+        qInfo("max abs diff against LibTorch: %.3g", diff);
+        QVERIFY(diff <= 1e-5);
+        QVERIFY(maxAbsDiff(fusedGeluLayerNorm(x, weight, bias, 1e-5), out) == 0);   // the decode path takes it
+        QVERIFY(!cpuGeluLayerNormApplies(at::randn({9, width}), weight, bias));      // a prefill: LibTorch's
+        at::Tensor poisoned = x.clone();
+        poisoned[0][0][0] = std::numeric_limits<float>::quiet_NaN();
+        QVERIFY(at::isnan(cpuGeluLayerNorm(poisoned, weight, bias, 1e-5)[0]).all().item<bool>());
     }
 
     // The CUDA engine computes q, k and v as one product (prepareForCudaInference); the same
