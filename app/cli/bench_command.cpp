@@ -52,6 +52,14 @@ nlohmann::json toJson(const BenchResult& r, const BenchOptions& o) {
             {"decode_floor_ms", r.decodeFloorMs},
             {"decode_floor_ratio_by_run",
              {{"median", r.floorRatioByRun.median}, {"min", r.floorRatioByRun.min}, {"max", r.floorRatioByRun.max}}},
+            {"decode_int8_products_ms",
+             {{"median", r.decodeInt8ProductsMs.median}, {"min", r.decodeInt8ProductsMs.min},
+              {"max", r.decodeInt8ProductsMs.max}}},
+            {"decode_int8_product_gbs",
+             {{"median", r.decodeInt8ProductGBs.median}, {"min", r.decodeInt8ProductGBs.min},
+              {"max", r.decodeInt8ProductGBs.max}}},
+            {"decode_rest_ms",
+             {{"median", r.decodeRestMs.median}, {"min", r.decodeRestMs.min}, {"max", r.decodeRestMs.max}}},
             {"blas", r.blas},
             {"threads", r.threads},
             {"omp_wait_policy", r.ompWaitPolicy},
@@ -94,6 +102,11 @@ void runBench(BenchCommandOptions o) {
         std::printf("  run by run, against the read rate measured after each: decode at %.2fx the floor (min %.2f, "
                     "max %.2f)\n",
                     r.floorRatioByRun.median, r.floorRatioByRun.min, r.floorRatioByRun.max);
+    if (r.decodeInt8ProductsMs.max > 0)
+        std::printf("  a decode step: int8 weight products %.2f ms (%.2f-%.2f) at %.1f GB/s, the rest %.2f ms "
+                    "(%.2f-%.2f)\n",
+                    r.decodeInt8ProductsMs.median, r.decodeInt8ProductsMs.min, r.decodeInt8ProductsMs.max,
+                    r.decodeInt8ProductGBs.median, r.decodeRestMs.median, r.decodeRestMs.min, r.decodeRestMs.max);
     std::printf("  BLAS %s, %d threads, OMP_WAIT_POLICY=%s\n", r.blas.c_str(), r.threads, r.ompWaitPolicy.c_str());
 }
 

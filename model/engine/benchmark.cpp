@@ -215,7 +215,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
     result.decodeWeightBytes = decodeWeightBytes(*model);
 
     const ImageU8 image = o.image.pixels.empty() ? syntheticImage() : o.image;
-    std::vector<double> pre, vision, prefill, decode, total, readRates;
+    std::vector<double> pre, vision, prefill, decode, total, readRates, productsMs, restMs, productRates;
     at::Tensor readTestBuffer;
     const std::int64_t L = static_cast<std::int64_t>(ids.size());
     std::vector<std::int64_t> imageMask(L, 0);
@@ -253,9 +253,11 @@ BenchResult runBenchmark(const BenchOptions& o) {
         params.minNewTokens = o.newTokens;
         params.noRepeatNgramSize = o.noRepeatNgramSize;
         std::vector<Clock::time_point> steps;
+        std::vector<Int8StreamTotals> streamed;   // at each step, as `steps`
         GenerationHooks hooks;
         hooks.onStep = [&](int, const std::vector<std::int64_t>&) {
             steps.push_back(Clock::now());
+            streamed.push_back(int8StreamTotals());
             return true;
         };
         params.recordScores = run < 0 && !o.dumpPath.empty();
@@ -281,6 +283,15 @@ BenchResult runBenchmark(const BenchOptions& o) {
         vision.push_back(ms(t1, t2));
         prefill.push_back(ms(t2, steps.front()));
         decode.push_back(ms(steps.front(), steps.back()) / static_cast<double>(steps.size() - 1));
+        const Int8StreamTotals& first = streamed.front();
+        const Int8StreamTotals& last = streamed.back();
+        if (last.bytes > first.bytes) {
+            const double perToken = static_cast<double>(steps.size() - 1);
+            const double productMs = static_cast<double>(last.nanoseconds - first.nanoseconds) / 1e6 / perToken;
+            productsMs.push_back(productMs);
+            restMs.push_back(decode.back() - productMs);
+            productRates.push_back(static_cast<double>(last.bytes - first.bytes) / perToken / (productMs / 1000.0) / 1e9);
+        }
         total.push_back(ms(t0, t3));
         // The memory's rate moves between runs on a shared machine: measured after each, the best taken.
         if (!device.is_cuda()) {
@@ -300,6 +311,11 @@ BenchResult runBenchmark(const BenchOptions& o) {
     if (!device.is_cuda()) result.readBandwidthGBs = spread(readRates);
     result.memoryBandwidthGBs = device.is_cuda() ? result.copyBandwidthGBs : result.readBandwidthGBs.max;
     result.decodeFloorMs = result.decodeWeightBytes / (result.memoryBandwidthGBs * 1e9) * 1000.0;
+    if (!productsMs.empty()) {
+        result.decodeInt8ProductsMs = spread(productsMs);
+        result.decodeRestMs = spread(restMs);
+        result.decodeInt8ProductGBs = spread(productRates);
+    }
     if (!device.is_cuda()) {
         std::vector<double> ratios;
         for (std::size_t i = 0; i < decode.size(); ++i)

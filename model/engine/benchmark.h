@@ -45,6 +45,9 @@ struct BenchResult {
     // A CPU's decode step over the floor at the read rate measured right after its run, run by run: the rate
     // of a shared machine's memory moves over minutes, and this compares each run with its own moment.
     Spread floorRatioByRun;
+    // A decode step split, run by run, into its int8 weight products (engine dtype "int8"; zeros otherwise), the
+    // rate they read the weights at, and the rest of the step: norms, attention, hand-overs, token choice.
+    Spread decodeInt8ProductsMs, decodeInt8ProductGBs, decodeRestMs;
     std::int64_t parameters = 0;
     std::string blas;
     int threads = 0;

@@ -3,6 +3,8 @@
 #include <ATen/core/grad_mode.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -211,7 +213,22 @@ bool quantiseActivations(const float* x, std::int64_t rows, std::int64_t in, std
 
 at::Tensor dequantisedRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias);
 
+std::atomic<std::int64_t> gStreamProducts{0}, gStreamBytes{0}, gStreamNanoseconds{0};
+
+at::Tensor streamRowsKernel(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias);
+
 at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias) {
+    const auto start = std::chrono::steady_clock::now();
+    at::Tensor y = streamRowsKernel(x2d, w, bias);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    gStreamProducts.fetch_add(1, std::memory_order_relaxed);
+    gStreamBytes.fetch_add(w.values.numel(), std::memory_order_relaxed);
+    gStreamNanoseconds.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
+                                 std::memory_order_relaxed);
+    return y;
+}
+
+at::Tensor streamRowsKernel(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias) {
     const std::int64_t rows = x2d.size(0), in = x2d.size(1), out = w.values.size(0);
     thread_local std::vector<std::int16_t> xq;
     xq.resize(static_cast<std::size_t>(rows * in));
@@ -282,6 +299,11 @@ at::Tensor dequantisedRows(const at::Tensor& x2d, const Int8Rows& w, const at::T
 }
 
 } // namespace
+
+Int8StreamTotals int8StreamTotals() {
+    return {gStreamProducts.load(std::memory_order_relaxed), gStreamBytes.load(std::memory_order_relaxed),
+            gStreamNanoseconds.load(std::memory_order_relaxed)};
+}
 
 Int8Rows quantizeRows(const at::Tensor& weight) {
     if (weight.dim() != 2 || weight.scalar_type() != at::kFloat || !weight.device().is_cpu())

@@ -164,6 +164,16 @@ private slots:
             QVERIFY(byRun.min >= step.min * read.min * perGBs * (1 - 1e-9));
             QVERIFY(byRun.max <= step.max * read.max * perGBs * (1 + 1e-9));
             QVERIFY(r.peakRssMb > 0 && r.tokensPerSecond > 0 && r.imagesPerSecond > 0);
+            // int8: a step split into its weight products and the rest, which add up to the step run by run.
+            const Spread& products = r.decodeInt8ProductsMs;
+            if (QLatin1String(dtype) == QLatin1String("int8")) {
+                QVERIFY(products.min > 0 && products.min <= products.median && products.median <= products.max);
+                QVERIFY(products.max < step.max && r.decodeInt8ProductGBs.min > 0 && r.decodeRestMs.min > 0);
+                // Two runs: each median is the mean of the two, and each run's parts add up to its step.
+                QVERIFY(std::abs(products.median + r.decodeRestMs.median - step.median) < 1e-9 * step.median);
+            } else {
+                QCOMPARE(products.max, 0.0);
+            }
             weightBytes[dtype] = r.decodeWeightBytes;
         }
         QVERIFY(weightBytes["int8"] < weightBytes["f32"] / 2);
