@@ -46,6 +46,20 @@ __attribute__((target("avx2,fma"))) void axpyAvx2(float alpha, const float* x, f
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
     for (; i < n; ++i) y[i] += alpha * x[i];
 }
+
+// The whole vectors of exponentiateShifted; returns how many values it did, their sum in *sum.
+__attribute__((target("avx2,fma"))) std::int64_t exponentiateShiftedAvx2(float* p, std::int64_t n, float top, float* sum) {
+    const __m256 shift = _mm256_set1_ps(top);
+    __m256 total = _mm256_setzero_ps();
+    std::int64_t t = 0;
+    for (; t + 8 <= n; t += 8) {
+        const __m256 e = expNonPositive(_mm256_sub_ps(_mm256_loadu_ps(p + t), shift));
+        _mm256_storeu_ps(p + t, e);
+        total = _mm256_add_ps(total, e);
+    }
+    *sum = horizontalSum(total);
+    return t;
+}
 #endif
 
 float dot(const float* a, const float* b, std::int64_t n) {
@@ -60,6 +74,17 @@ void axpy(float alpha, const float* x, float* y, std::int64_t n) {
     if (cpuHasAvx2Fma()) return axpyAvx2(alpha, x, y, n);
 #endif
     axpyScalar(alpha, x, y, n);
+}
+
+// p[t] = e^(p[t] - top) for p[t] <= top; returns their sum.
+float exponentiateShifted(float* p, std::int64_t n, float top) {
+    std::int64_t t = 0;
+    float sum = 0;
+#if KOSMOS_CPU_AVX2
+    if (cpuHasAvx2Fma()) t = exponentiateShiftedAvx2(p, n, top, &sum);
+#endif
+    for (; t < n; ++t) sum += (p[t] = std::exp(p[t] - top));
+    return sum;
 }
 
 // Runs f(b, h) for every batch row and head, split across threads when there is enough work.
@@ -156,8 +181,7 @@ at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::T
             p[t] = dot(scaled.data(), kHead + t * depth, depth);
             top = std::max(top, p[t]);
         }
-        float sum = 0;
-        for (std::int64_t t = 0; t < length; ++t) sum += (p[t] = std::exp(p[t] - top));
+        const float sum = exponentiateShifted(p.data(), length, top);
         float* row = od + b * heads * depth + column;
         std::fill_n(row, depth, 0.0f);
         for (std::int64_t t = 0; t < length; ++t)
