@@ -1,6 +1,6 @@
 #pragma once
-// Splitting CPU work across LibTorch's intra-op threads from code built without OpenMP, and which vector
-// instructions the CPU runs.
+// Splitting CPU work across LibTorch's intra-op threads from code built without OpenMP, which vector
+// instructions the CPU runs, and the AVX2 helpers the kernels share.
 #include <cstdint>
 #include <functional>
 
@@ -34,9 +34,11 @@ __attribute__((target("avx2,fma"))) inline float horizontalSum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-// e^x for x <= 0 (Cephes' expf: x = n ln 2 + r, a degree-6 polynomial in r, 2^n put into the exponent).
+// e^x for x <= 0 (Cephes' expf: x = n ln 2 + r, a degree-6 polynomial in r, 2^n put into the exponent); NaN
+// stays NaN.
 __attribute__((target("avx2,fma"))) inline __m256 expNonPositive(__m256 x) {
-    x = _mm256_max_ps(x, _mm256_set1_ps(-87.3f));   // e^-87.3 is about the smallest normal float
+    // e^-87.3 is about the smallest normal float. max_ps returns its second operand where one is NaN.
+    x = _mm256_max_ps(_mm256_set1_ps(-87.3f), x);
     const __m256 n = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
     __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
     r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);

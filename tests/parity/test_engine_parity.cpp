@@ -542,6 +542,15 @@ private slots:
         const double diff = maxAbsDiff(out, reference);
         qInfo("max abs diff against the matrix products: %.3g", diff);
         QVERIFY(diff <= 1e-5);
+        // A NaN in one head's first key (cached, or the new one at position 0) reaches that head's output, and
+        // no other head's.
+        at::Tensor bad = qkv.clone();
+        if (position > 0) keys[0][0][0][0] = std::numeric_limits<float>::quiet_NaN();
+        else bad[0][0][e] = std::numeric_limits<float>::quiet_NaN();
+        const std::vector<at::Tensor> badParts = bad.chunk(3, -1);
+        const at::Tensor poisoned = decodeAttention(badParts[0], badParts[1], badParts[2], scale, keys, values, position);
+        QVERIFY(at::isnan(poisoned[0][0].narrow(0, 0, depth)).all().item<bool>());
+        QVERIFY(!at::isnan(poisoned[0][0].narrow(0, depth, e - depth)).any().item<bool>());
         QVERIFY(!decodeAttentionApplies(parts[0], parts[1], parts[2], keys, values, position + 9));   // past capacity
         QVERIFY(!decodeAttentionApplies(qkv.expand({batch, 2, 3 * e}).narrow(2, 0, e), parts[1], parts[2], keys, values,
                                         position));   // two query rows
