@@ -24,9 +24,11 @@ double decodeReadGBs(const BenchResult& r) {
     return r.decodeWeightBytes / (r.stagesMs.at("decode_per_token").median / 1000.0) / 1e9;
 }
 
+nlohmann::json spreadJson(const Spread& s) { return {{"median", s.median}, {"min", s.min}, {"max", s.max}}; }
+
 nlohmann::json toJson(const BenchResult& r, const BenchOptions& o) {
     nlohmann::json stages;
-    for (const auto& [name, s] : r.stagesMs) stages[name] = {{"median", s.median}, {"min", s.min}, {"max", s.max}};
+    for (const auto& [name, s] : r.stagesMs) stages[name] = spreadJson(s);
     return {{"device", r.device},
             {"dtype", r.dtype},
             {"batch", o.batch},
@@ -45,21 +47,14 @@ nlohmann::json toJson(const BenchResult& r, const BenchOptions& o) {
             {"memory_bandwidth_gbs", r.memoryBandwidthGBs},
             {"bandwidth_measure", r.bandwidthMeasure},
             {"copy_bandwidth_gbs", r.copyBandwidthGBs},
-            {"read_bandwidth_gbs",
-             {{"median", r.readBandwidthGBs.median}, {"min", r.readBandwidthGBs.min}, {"max", r.readBandwidthGBs.max}}},
+            {"read_bandwidth_gbs", spreadJson(r.readBandwidthGBs)},
             {"decode_read_gbs", decodeReadGBs(r)},
             {"decode_weight_bytes", r.decodeWeightBytes},
             {"decode_floor_ms", r.decodeFloorMs},
-            {"decode_floor_ratio_by_run",
-             {{"median", r.floorRatioByRun.median}, {"min", r.floorRatioByRun.min}, {"max", r.floorRatioByRun.max}}},
-            {"decode_int8_products_ms",
-             {{"median", r.decodeInt8ProductsMs.median}, {"min", r.decodeInt8ProductsMs.min},
-              {"max", r.decodeInt8ProductsMs.max}}},
-            {"decode_int8_product_gbs",
-             {{"median", r.decodeInt8ProductGBs.median}, {"min", r.decodeInt8ProductGBs.min},
-              {"max", r.decodeInt8ProductGBs.max}}},
-            {"decode_rest_ms",
-             {{"median", r.decodeRestMs.median}, {"min", r.decodeRestMs.min}, {"max", r.decodeRestMs.max}}},
+            {"decode_floor_ratio_by_run", spreadJson(r.floorRatioByRun)},
+            {"decode_int8_products_ms", spreadJson(r.decodeInt8ProductsMs)},
+            {"decode_int8_product_gbs", spreadJson(r.decodeInt8ProductGBs)},
+            {"decode_rest_ms", spreadJson(r.decodeRestMs)},
             {"blas", r.blas},
             {"threads", r.threads},
             {"omp_wait_policy", r.ompWaitPolicy},

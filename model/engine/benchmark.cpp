@@ -310,7 +310,8 @@ BenchResult runBenchmark(const BenchOptions& o) {
     result.bandwidthMeasure = device.is_cuda() ? "copy" : "read";
     if (!device.is_cuda()) result.readBandwidthGBs = spread(readRates);
     result.memoryBandwidthGBs = device.is_cuda() ? result.copyBandwidthGBs : result.readBandwidthGBs.max;
-    result.decodeFloorMs = result.decodeWeightBytes / (result.memoryBandwidthGBs * 1e9) * 1000.0;
+    auto floorMsAt = [&](double gbs) { return result.decodeWeightBytes / (gbs * 1e9) * 1000.0; };
+    result.decodeFloorMs = floorMsAt(result.memoryBandwidthGBs);
     if (!productsMs.empty()) {
         result.decodeInt8ProductsMs = spread(productsMs);
         result.decodeRestMs = spread(restMs);
@@ -319,7 +320,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
     if (!device.is_cuda()) {
         std::vector<double> ratios;
         for (std::size_t i = 0; i < decode.size(); ++i)
-            ratios.push_back(decode[i] / (result.decodeWeightBytes / (readRates[i] * 1e9) * 1000.0));
+            ratios.push_back(decode[i] / floorMsAt(readRates[i]));
         result.floorRatioByRun = spread(ratios);
     }
     return result;

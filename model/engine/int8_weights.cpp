@@ -213,7 +213,7 @@ bool quantiseActivations(const float* x, std::int64_t rows, std::int64_t in, std
 
 at::Tensor dequantisedRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias);
 
-std::atomic<std::int64_t> gStreamProducts{0}, gStreamBytes{0}, gStreamNanoseconds{0};
+std::atomic<std::int64_t> gStreamBytes{0}, gStreamNanoseconds{0};
 
 at::Tensor streamRowsKernel(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias);
 
@@ -221,7 +221,6 @@ at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor
     const auto start = std::chrono::steady_clock::now();
     at::Tensor y = streamRowsKernel(x2d, w, bias);
     const auto elapsed = std::chrono::steady_clock::now() - start;
-    gStreamProducts.fetch_add(1, std::memory_order_relaxed);
     gStreamBytes.fetch_add(w.values.numel(), std::memory_order_relaxed);
     gStreamNanoseconds.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
                                  std::memory_order_relaxed);
@@ -301,8 +300,7 @@ at::Tensor dequantisedRows(const at::Tensor& x2d, const Int8Rows& w, const at::T
 } // namespace
 
 Int8StreamTotals int8StreamTotals() {
-    return {gStreamProducts.load(std::memory_order_relaxed), gStreamBytes.load(std::memory_order_relaxed),
-            gStreamNanoseconds.load(std::memory_order_relaxed)};
+    return {gStreamBytes.load(std::memory_order_relaxed), gStreamNanoseconds.load(std::memory_order_relaxed)};
 }
 
 Int8Rows quantizeRows(const at::Tensor& weight) {

@@ -28,7 +28,6 @@ at::Tensor int8Linear(const at::Tensor& x, const Int8Rows& weight, const at::Ten
 // Running totals of the products that streamed int8 weights for a few rows (decode steps), over the whole
 // process and all threads: what the bench uses to split a decode step into its weight reads and the rest.
 struct Int8StreamTotals {
-    std::int64_t products = 0;
     std::int64_t bytes = 0;         // int8 weight bytes read
     std::int64_t nanoseconds = 0;   // wall time inside the products
 };
