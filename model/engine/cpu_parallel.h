@@ -15,9 +15,10 @@
 
 namespace kosmos {
 
-// f(begin, end) over [0, n), in at most at::get_num_threads() parts of at least `grain` items: the caller runs
-// the first part, LibTorch's inter-op pool the others; the first exception is rethrown after all parts end. A
-// split asked for inside a part runs whole in that thread.
+// f(begin, end) over [0, n), in chunks of `grain` items run by the caller and at::get_num_threads() - 1 threads
+// of the project's own team (cpu_thread_team.h), each claiming the next chunk as it finishes one; the first
+// exception is rethrown after every chunk ran. A split asked for inside a chunk, or while another thread's split
+// holds the team, runs whole in the calling thread.
 // (at::parallel_for would run serially here: with an OpenMP LibTorch its loop is an inline `omp parallel`,
 // which does nothing in code compiled without -fopenmp, as this project's is.)
 void splitAcrossThreads(std::int64_t n, std::int64_t grain, const std::function<void(std::int64_t, std::int64_t)>& f);

@@ -21,9 +21,12 @@
 #include <QtTest>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstdint>
 #include <limits>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #if defined(__linux__)
@@ -452,6 +455,42 @@ private slots:
         at::set_num_threads(threadsBefore);
         QCOMPARE(outer.load(), std::int64_t(100 * 8));
         QCOMPARE(inner.load(), outerParts.load() * 1000);
+    }
+
+    // The split's chunks run on as many threads as LibTorch is set to use: more when it is raised, never more
+    // when it is lowered, and a failure in a team thread's chunk reaches the caller after every chunk ran.
+    void splitAcrossThreadsFollowsTheThreadCount() {
+        const int threadsBefore = at::get_num_threads();
+        auto threadsUsed = [](std::int64_t chunks) {
+            std::mutex mutex;
+            std::set<std::thread::id> ids;
+            splitAcrossThreads(chunks, 1, [&](std::int64_t, std::int64_t) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                std::lock_guard<std::mutex> lock(mutex);
+                ids.insert(std::this_thread::get_id());
+            });
+            return ids.size();
+        };
+        at::set_num_threads(4);
+        QCOMPARE(threadsUsed(200), std::size_t(4));
+        at::set_num_threads(2);
+        QCOMPARE(threadsUsed(100), std::size_t(2));
+        at::set_num_threads(3);
+        std::atomic<int> ran{0};
+        const std::thread::id caller = std::this_thread::get_id();
+        bool thrown = false;
+        try {
+            splitAcrossThreads(60, 1, [&](std::int64_t, std::int64_t) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                ++ran;
+                if (std::this_thread::get_id() != caller) throw Error("a team thread's chunk failed");
+            });
+        } catch (const Error& e) {
+            thrown = QString::fromStdString(e.what()).contains("team thread");
+        }
+        at::set_num_threads(threadsBefore);
+        QVERIFY(thrown);
+        QCOMPARE(ran.load(), 60);
     }
 
     // A decode step's attention (one query row per head over the cache) is computed directly on the CPU; it
