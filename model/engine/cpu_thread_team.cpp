@@ -24,6 +24,9 @@ using Clock = std::chrono::steady_clock;
 // take a core from one with work.
 constexpr std::chrono::microseconds kSpin{300};
 
+// A read-ahead checks for the next split every this many bytes.
+constexpr std::int64_t kAheadStep = 4096;
+
 inline void pause() {
 #if defined(__x86_64__)
     _mm_pause();
@@ -83,6 +86,13 @@ public:
         return true;
     }
 
+    void requestReadAhead(const void* begin, std::int64_t bytes) {
+        if (!readAheadWaits_.load(std::memory_order_relaxed)) return;
+        std::lock_guard<std::mutex> lock(aheadMutex_);
+        ahead_ = {static_cast<const char*>(begin), bytes, generationOf(ticket_.load(std::memory_order_acquire))};
+        aheadPending_.store(true, std::memory_order_relaxed);
+    }
+
 private:
     // Claims and runs chunks of split `generation` until none is left (or a newer split has begun).
     void runChunks(std::uint32_t generation) {
@@ -111,16 +121,42 @@ private:
                 return stop_.load(std::memory_order_acquire) ||
                        generationOf(ticket_.load(std::memory_order_acquire)) != seen;
             };
-            if (!spinUntil(fresh, spin_)) {
+            const auto ready = [&] { return fresh() || aheadPending_.load(std::memory_order_relaxed); };
+            if (!spinUntil(ready, spin_)) {
                 std::unique_lock<std::mutex> lock(sleepMutex_);
                 ++sleepers_;
                 wake_.wait(lock, fresh);
                 --sleepers_;
             }
             if (stop_.load(std::memory_order_acquire)) return;
+            if (!fresh()) {
+                readAhead(seen);
+                continue;
+            }
             seen = generationOf(ticket_.load(std::memory_order_acquire));
             runChunks(seen);
         }
+    }
+
+    // Brings the requested bytes into the caches, line by line, until the next split begins.
+    void readAhead(std::uint32_t seen) {
+        ReadAhead request;
+        {
+            std::unique_lock<std::mutex> lock(aheadMutex_, std::try_to_lock);
+            if (!lock.owns_lock() || !aheadPending_.load(std::memory_order_relaxed)) return;
+            request = ahead_;
+            aheadPending_.store(false, std::memory_order_relaxed);
+        }
+        if (request.after != seen) return;
+#if defined(__x86_64__)
+        for (std::int64_t at = 0; at < request.bytes; at += kAheadStep) {
+            if (generationOf(ticket_.load(std::memory_order_relaxed)) != seen || stop_.load(std::memory_order_relaxed))
+                return;
+            const std::int64_t end = std::min(request.bytes, at + kAheadStep);
+            // Prefetches, not loads: the bytes may belong to weights freed since (a hint never faults).
+            for (std::int64_t line = at; line < end; line += 64) _mm_prefetch(request.begin + line, _MM_HINT_T0);
+        }
+#endif
     }
 
     void resize(int helpers) {
@@ -134,6 +170,9 @@ private:
         stop_.store(false, std::memory_order_release);
         const unsigned cores = std::thread::hardware_concurrency();
         spin_ = cores == 0 || static_cast<unsigned>(helpers) + 1 <= cores ? kSpin : Clock::duration::zero();
+#if defined(__x86_64__)
+        readAheadWaits_.store(helpers > 0 && spin_ > Clock::duration::zero(), std::memory_order_relaxed);
+#endif
         const std::uint32_t seen = generationOf(ticket_.load(std::memory_order_relaxed));
         for (int i = 0; i < helpers; ++i) threads_.emplace_back([this, seen] { work(seen); });
     }
@@ -152,15 +191,31 @@ private:
     std::int64_t n_ = 0, grain_ = 1;
     std::mutex failureMutex_;
     std::exception_ptr failure_;
+    // The read-ahead asked for after split `after`, taken by one waiting thread.
+    struct ReadAhead {
+        const char* begin = nullptr;
+        std::int64_t bytes = 0;
+        std::uint32_t after = 0;
+    };
+    std::mutex aheadMutex_;
+    ReadAhead ahead_;
+    std::atomic<bool> aheadPending_{false};
+    std::atomic<bool> readAheadWaits_{false};   // team threads that busy-wait, so may read ahead
 };
+
+ThreadTeam& team() {
+    // Never destroyed: its threads may be waiting when static destructors run.
+    static ThreadTeam* team = new ThreadTeam;
+    return *team;
+}
 
 } // namespace
 
 bool runOnThreadTeam(std::int64_t n, std::int64_t grain, int helpers,
                      const std::function<void(std::int64_t, std::int64_t)>& f) {
-    // Never destroyed: its threads may be waiting when static destructors run.
-    static ThreadTeam* team = new ThreadTeam;
-    return team->run(n, grain, helpers, f);
+    return team().run(n, grain, helpers, f);
 }
+
+void readAheadOnThreadTeam(const void* begin, std::int64_t bytes) { team().requestReadAhead(begin, bytes); }
 
 } // namespace kosmos

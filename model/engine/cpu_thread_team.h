@@ -14,4 +14,9 @@ namespace kosmos {
 bool runOnThreadTeam(std::int64_t n, std::int64_t grain, int helpers,
                      const std::function<void(std::int64_t, std::int64_t)>& f);
 
+// Asks a waiting team thread to bring [begin, begin + bytes) into the caches until the next split begins, while
+// the caller works alone (a decode step's norms and attention between two weight products). A hint: any
+// address may be given, and nothing happens where no team thread waits.
+void readAheadOnThreadTeam(const void* begin, std::int64_t bytes);
+
 } // namespace kosmos

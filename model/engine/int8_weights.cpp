@@ -8,10 +8,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
+#include <unordered_map>
 #include <vector>
 
 #include "model/engine/cpu_parallel.h"
+#include "model/engine/cpu_thread_team.h"
 #include "model/engine/huge_pages.h"
 #include "model/engine/kosmos2_model.h"
 #include "model/error.h"
@@ -218,9 +221,35 @@ std::atomic<std::int64_t> gStreamBytes{0}, gStreamNanoseconds{0};
 
 at::Tensor streamRowsKernel(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias);
 
+// The weights streamed after each product the last time it ran in this thread: a decode step runs the same
+// products in the same order, so the next one's can be read ahead while the caller works between the two.
+class ProductOrder {
+public:
+    struct Weights {
+        const void* begin = nullptr;
+        std::int64_t bytes = 0;
+    };
+    // Notes that `current` runs now and returns the weights that followed it last time.
+    Weights next(const Weights& current) {
+        if (after_.size() > 4096) after_.clear();   // many models loaded one after another
+        if (previous_) after_[previous_] = current;
+        previous_ = current.begin;
+        const auto found = after_.find(current.begin);
+        return found == after_.end() ? Weights{} : found->second;
+    }
+
+private:
+    std::unordered_map<const void*, Weights> after_;
+    const void* previous_ = nullptr;
+};
+
 at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias) {
+    static const bool readAhead = std::getenv("KOSMOS_NO_READ_AHEAD") == nullptr;
+    thread_local ProductOrder order;
+    const ProductOrder::Weights next = order.next({w.values.data_ptr(), w.values.numel()});
     const auto start = std::chrono::steady_clock::now();
     at::Tensor y = streamRowsKernel(x2d, w, bias);
+    if (readAhead && next.begin) readAheadOnThreadTeam(next.begin, next.bytes);
     const auto elapsed = std::chrono::steady_clock::now() - start;
     gStreamBytes.fetch_add(w.values.numel(), std::memory_order_relaxed);
     gStreamNanoseconds.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),

@@ -9,6 +9,7 @@
 #include "model/engine/cpu_parallel.h"
 #include "model/engine/cpu_attention.h"
 #include "model/engine/cpu_gelu_norm.h"
+#include "model/engine/cpu_thread_team.h"
 #include "model/engine/fused_ops.h"
 #include "model/engine/generation.h"
 #include "model/engine/huge_pages.h"
@@ -31,6 +32,7 @@
 
 #if defined(__linux__)
 #include <malloc.h>
+#include <sys/mman.h>
 #endif
 
 using namespace kosmos;
@@ -492,6 +494,28 @@ private slots:
         QVERIFY(thrown);
         QCOMPARE(ran.load(), 60);
     }
+
+#if defined(__linux__)
+    // A read-ahead is a hint: memory unmapped since, or never mapped, is no fault, and the splits around it
+    // still run every chunk once.
+    void readAheadIsOnlyAHint() {
+        const int threadsBefore = at::get_num_threads();
+        at::set_num_threads(2);
+        const std::size_t bytes = 4 << 20;
+        void* unmapped = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        QVERIFY(unmapped != MAP_FAILED);
+        QCOMPARE(munmap(unmapped, bytes), 0);
+        std::atomic<std::int64_t> items{0};
+        for (int round = 0; round < 200; ++round) {
+            splitAcrossThreads(64, 1, [&](std::int64_t begin, std::int64_t end) { items += end - begin; });
+            readAheadOnThreadTeam(round % 2 ? unmapped : reinterpret_cast<const void*>(std::uintptr_t{4096}),
+                                  static_cast<std::int64_t>(bytes));
+            std::this_thread::sleep_for(std::chrono::microseconds(round % 3 * 40));
+        }
+        at::set_num_threads(threadsBefore);
+        QCOMPARE(items.load(), std::int64_t(200 * 64));
+    }
+#endif
 
     // A decode step's attention (one query row per head over the cache) is computed directly on the CPU; it
     // must give what the two matrix products and the softmax give, over a cache narrowed from its capacity.
