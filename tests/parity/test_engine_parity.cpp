@@ -463,29 +463,45 @@ private slots:
     // when it is lowered, and a failure in a team thread's chunk reaches the caller after every chunk ran.
     void splitAcrossThreadsFollowsTheThreadCount() {
         const int threadsBefore = at::get_num_threads();
-        auto threadsUsed = [](std::int64_t chunks) {
+        // Each chunk waits (10 s at most) until `expected` threads have run one, so a thread the system wakes late
+        // still shows; a thread more than expected would show as well.
+        auto threadsUsed = [](std::size_t expected) {
             std::mutex mutex;
             std::set<std::thread::id> ids;
-            splitAcrossThreads(chunks, 1, [&](std::int64_t, std::int64_t) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(2));
-                std::lock_guard<std::mutex> lock(mutex);
-                ids.insert(std::this_thread::get_id());
+            splitAcrossThreads(static_cast<std::int64_t>(expected * 8), 1, [&](std::int64_t, std::int64_t) {
+                const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+                for (;;) {
+                    {
+                        std::lock_guard<std::mutex> lock(mutex);
+                        ids.insert(std::this_thread::get_id());
+                        if (ids.size() >= expected) break;
+                    }
+                    if (std::chrono::steady_clock::now() > until) break;
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
             });
             return ids.size();
         };
         at::set_num_threads(4);
-        QCOMPARE(threadsUsed(200), std::size_t(4));
+        QCOMPARE(threadsUsed(4), std::size_t(4));
         at::set_num_threads(2);
-        QCOMPARE(threadsUsed(100), std::size_t(2));
+        QCOMPARE(threadsUsed(2), std::size_t(2));
         at::set_num_threads(3);
         std::atomic<int> ran{0};
+        std::atomic<bool> teamRan{false};
         const std::thread::id caller = std::this_thread::get_id();
         bool thrown = false;
         try {
             splitAcrossThreads(60, 1, [&](std::int64_t, std::int64_t) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(1));
                 ++ran;
-                if (std::this_thread::get_id() != caller) throw Error("a team thread's chunk failed");
+                if (std::this_thread::get_id() != caller) {
+                    teamRan = true;
+                    throw Error("a team thread's chunk failed");
+                }
+                const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+                while (!teamRan && std::chrono::steady_clock::now() < until)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
             });
         } catch (const Error& e) {
             thrown = QString::fromStdString(e.what()).contains("team thread");
