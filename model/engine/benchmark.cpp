@@ -167,6 +167,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
     BenchResult result;
     const at::Device device = parseDevice(o.device);
     const at::ScalarType dtype = parseDtype(o.dtype);
+    if (!o.profilePath.empty()) TraceRecorder::checkCanSave(device.is_cuda(), o.profilePath);   // before the model
     const RuntimeInfo info = runtimeInfo();
     result.blas = info.blas;
     result.threads = info.intraOpThreads;

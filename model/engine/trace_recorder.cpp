@@ -1,6 +1,9 @@
 #include "model/engine/trace_recorder.h"
 
+#include <cstdio>
 #include <set>
+
+#include <c10/util/Exception.h>
 
 #include <torch/csrc/autograd/profiler_kineto.h>
 
@@ -17,7 +20,26 @@ std::set<impl::ActivityType> activities(bool cuda) {
     return set;
 }
 
+// LibTorch's own errors carry a backtrace of its frames, which says nothing to the user.
+std::string messageOf(const std::exception& e) {
+    if (const auto* c10Error = dynamic_cast<const c10::Error*>(&e)) return c10Error->what_without_backtrace();
+    return e.what();
+}
+
 } // namespace
+
+void TraceRecorder::checkCanSave(bool cuda, const std::string& path) {
+    const std::string probePath = path + ".probe";
+    TraceRecorder probe(cuda);
+    probe.start();
+    try {
+        probe.saveAs(probePath, path);
+    } catch (const Error&) {
+        std::remove(probePath.c_str());
+        throw;
+    }
+    std::remove(probePath.c_str());
+}
 
 TraceRecorder::TraceRecorder(bool cuda) : mCuda(cuda) {}
 
@@ -35,12 +57,14 @@ void TraceRecorder::start() {
         torch::autograd::profiler::prepareProfiler(config, activities(mCuda));
         torch::autograd::profiler::enableProfiler(config, activities(mCuda));
     } catch (const std::exception& e) {
-        throw Error(std::string("cannot start the profiler (this LibTorch may lack Kineto): ") + e.what());
+        throw Error("cannot start the profiler (this LibTorch may lack Kineto): " + messageOf(e));
     }
     mRunning = true;
 }
 
-void TraceRecorder::save(const std::string& path) {
+void TraceRecorder::save(const std::string& path) { saveAs(path, path); }
+
+void TraceRecorder::saveAs(const std::string& path, const std::string& shownAs) {
     if (!mRunning) throw Error("the profiler is not running");
     mRunning = false;
     auto result = torch::autograd::profiler::disableProfiler();
@@ -48,7 +72,11 @@ void TraceRecorder::save(const std::string& path) {
     try {
         result->save(path);
     } catch (const std::exception& e) {
-        throw Error(path + ": cannot write the trace: " + e.what());
+        const std::string message = messageOf(e);
+        const bool noKineto = message.find("Kineto") != std::string::npos;
+        throw Error(shownAs + ": cannot write the trace: " + message +
+                    (noKineto ? " (this LibTorch was built without it; --profile needs one with it, such as pip's torch)"
+                              : ""));
     }
 }
 

@@ -12,10 +12,16 @@ public:
     TraceRecorder(const TraceRecorder&) = delete;
     TraceRecorder& operator=(const TraceRecorder&) = delete;
 
+    // Starts and saves an empty trace next to `path` (then removes it): throws, before any run is spent, where
+    // this LibTorch cannot write traces (built without Kineto, as Debian's is) or the folder takes no file.
+    static void checkCanSave(bool cuda, const std::string& path);
+
     void start();
     void save(const std::string& path);   // stops recording and writes the trace
 
 private:
+    void saveAs(const std::string& path, const std::string& shownAs);   // errors name `shownAs`
+
     bool mCuda;
     bool mRunning = false;
 };

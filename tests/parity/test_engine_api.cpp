@@ -178,6 +178,34 @@ private slots:
         }
         QVERIFY(weightBytes["int8"] < weightBytes["f32"] / 2);
     }
+
+    // `--profile FILE`: a LibTorch with Kineto (pip's) writes the trace with the named steps; one without it
+    // (Debian's) is refused at once with the file and the reason, and leaves no file behind.
+    void benchProfileWritesATraceOrSaysWhyNot() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        BenchOptions options;
+        options.modelDir = fixtureDir();
+        options.runs = 1;
+        options.newTokens = 2;
+        options.profilePath = dir.filePath("trace.json").toStdString();
+        try {
+            runBenchmark(options);
+        } catch (const Error& e) {
+            const QString message = QString::fromUtf8(e.what());
+            qInfo("%s", e.what());
+            QVERIFY(message.startsWith(QString::fromStdString(options.profilePath) + ": cannot write the trace"));
+            QVERIFY(message.contains("Kineto"));
+            QVERIFY(!message.contains("Exception raised from"));   // no LibTorch backtrace
+            QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 0);
+            return;
+        }
+        QFile trace(QString::fromStdString(options.profilePath));
+        QVERIFY(trace.open(QIODevice::ReadOnly));
+        const QByteArray json = trace.readAll();
+        QVERIFY(json.contains("kosmos2::vision") && json.contains("kosmos2::prefill"));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"trace.json"});
+    }
 };
 
 QTEST_GUILESS_MAIN(TestEngineApi)
