@@ -16,6 +16,7 @@
 #include "model/engine/cpu_parallel.h"
 #include "model/engine/cpu_thread_team.h"
 #include "model/engine/huge_pages.h"
+#include "model/engine/cpu_prefill_product.h"
 #include "model/engine/kosmos2_model.h"
 #include "model/error.h"
 
@@ -215,7 +216,7 @@ bool quantiseActivations(const float* x, std::int64_t rows, std::int64_t in, std
     return true;
 }
 
-at::Tensor dequantisedRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias);
+at::Tensor f32Product(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias);
 
 std::atomic<std::int64_t> gStreamBytes{0}, gStreamNanoseconds{0};
 
@@ -263,7 +264,7 @@ at::Tensor streamRowsKernel(const at::Tensor& x2d, const Int8Rows& w, const at::
     xq.resize(static_cast<std::size_t>(rows * in));
     float xScales[kStreamRows];
     // NaN or infinity in: the dequantised product passes it on as f32 weights would.
-    if (!quantiseActivations(x2d.data_ptr<float>(), rows, in, xq.data(), xScales)) return dequantisedRows(x2d, w, bias);
+    if (!quantiseActivations(x2d.data_ptr<float>(), rows, in, xq.data(), xScales)) return f32Product(x2d, w, bias);
     at::Tensor y = at::empty({rows, out}, x2d.options());
     const RowsJob job{w.values.data_ptr<std::int8_t>(), w.scales.data_ptr<float>(),
                       bias.defined() ? bias.data_ptr<float>() : nullptr, xq.data(), xScales, y.data_ptr<float>(),
@@ -288,45 +289,20 @@ at::Tensor streamRowsKernel(const at::Tensor& x2d, const Int8Rows& w, const at::
     return y;
 }
 
-#if KOSMOS_CPU_AVX2
-__attribute__((target("avx2,fma"))) inline __m256 widen8(const std::int8_t* w) {
-    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w))));
-}
-
-// out[r][i] = q[r][i] * scale[r], in one pass.
-__attribute__((target("avx2,fma"))) void dequantiseAvx2(const std::int8_t* q, const float* scale, float* out,
-                                                         std::int64_t rows, std::int64_t in) {
-    for (std::int64_t r = 0; r < rows; ++r) {
-        const std::int8_t* w = q + r * in;
-        float* o = out + r * in;
-        const __m256 s = _mm256_set1_ps(scale[r]);
-        std::int64_t i = 0;
-        for (; i + 8 <= in; i += 8) _mm256_storeu_ps(o + i, _mm256_mul_ps(widen8(w + i), s));
-        for (; i < in; ++i) o[i] = static_cast<float>(w[i]) * scale[r];
+// Rows the streamed path does not take (a prefill, or a NaN or infinity among a few rows): widened a block at a
+// time in cache where the CPU has AVX2 (cpu_prefill_product.h), else dequantised whole for BLAS.
+at::Tensor f32Product(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias) {
+    const std::int64_t rows = x2d.size(0), in = w.values.size(1), out = w.values.size(0);
+    if (cpuHasAvx2Fma()) {
+        at::Tensor y = at::empty({rows, out}, x2d.options());
+        int8PrefillProduct(x2d.data_ptr<float>(), rows, in, w.values.data_ptr<std::int8_t>(), w.scales.data_ptr<float>(),
+                           bias.defined() ? bias.data_ptr<float>() : nullptr, y.data_ptr<float>(), out);
+        return y;
     }
-}
-#endif
-
-// Prefill rows: compute-bound, so the weights are dequantised in one pass (at most one decoder matrix at a time)
-// and multiplied by BLAS exactly as f32 weights would be.
-at::Tensor dequantisedRows(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias) {
-    const std::int64_t in = w.values.size(1), out = w.values.size(0);
     // One buffer per thread, kept: a fresh allocation of this size costs more in page faults than the product.
     thread_local at::Tensor buffer;
     if (!buffer.defined() || buffer.numel() < out * in) buffer = at::empty({out * in}, x2d.options());
     at::Tensor weight = buffer.narrow(0, 0, out * in).view({out, in});
-#if KOSMOS_CPU_AVX2
-    if (cpuHasAvx2Fma()) {
-        const std::int8_t* q = w.values.data_ptr<std::int8_t>();
-        const float* scale = w.scales.data_ptr<float>();
-        float* dst = weight.data_ptr<float>();
-        const std::int64_t grain = std::max<std::int64_t>(1, (256 << 10) / std::max<std::int64_t>(in, 1));
-        splitAcrossThreads(out, grain, [&](std::int64_t begin, std::int64_t end) {
-            dequantiseAvx2(q + begin * in, scale + begin, dst + begin * in, end - begin, in);
-        });
-        return at::linear(x2d, weight, bias);
-    }
-#endif
     weight.copy_(w.values).mul_(w.scales.unsqueeze(1));
     return at::linear(x2d, weight, bias);
 }
@@ -365,7 +341,7 @@ at::Tensor int8Linear(const at::Tensor& x, const Int8Rows& w, const at::Tensor& 
                                       std::to_string(in));
     at::Tensor x2d = x.reshape({-1, in}).contiguous();
     at::Tensor b = bias.defined() ? bias.contiguous() : bias;
-    at::Tensor y = x2d.size(0) <= kStreamRows ? streamRows(x2d, w, b) : dequantisedRows(x2d, w, b);
+    at::Tensor y = x2d.size(0) <= kStreamRows ? streamRows(x2d, w, b) : f32Product(x2d, w, b);
     std::vector<std::int64_t> shape(x.sizes().begin(), x.sizes().end());
     shape.back() = out;
     return y.view(shape);

@@ -3,7 +3,15 @@
 #include <ATen/core/grad_mode.h>
 #include <ATen/ops/dropout.h>
 
+#include "model/engine/cpu_parallel.h"
+#include "model/engine/cpu_prefill_product.h"
+
 namespace kosmos {
+namespace {
+
+constexpr std::int64_t kF32ProductMaxRows = 128;
+
+} // namespace
 
 LinearImpl::LinearImpl(std::int64_t in, std::int64_t out, bool withBias, const at::TensorOptions& options) {
     weight = register_parameter("weight", at::empty({out, in}, options));
@@ -11,12 +19,28 @@ LinearImpl::LinearImpl(std::int64_t in, std::int64_t out, bool withBias, const a
 }
 
 at::Tensor linearForward(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-    if (x.numel() == weight.size(1) && x.is_cpu() && !at::GradMode::is_enabled()) {
+    const std::int64_t in = weight.size(1);
+    if (!x.is_cpu() || at::GradMode::is_enabled() || x.numel() == 0 || x.size(-1) != in)
+        return at::linear(x, weight, bias);
+    std::vector<std::int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = weight.size(0);
+    if (x.numel() == in) {
         // One row (a decode step): BLAS gemv streams the weights 3-4x faster than gemm with M = 1,
         // which packs the whole weight matrix first.
-        std::vector<std::int64_t> shape(x.sizes().begin(), x.sizes().end());
-        shape.back() = weight.size(0);
         at::Tensor y = bias.defined() ? at::addmv(bias, weight, x.reshape({-1})) : at::mv(weight, x.reshape({-1}));
+        return y.view(shape);
+    }
+    const bool f32 = x.scalar_type() == at::kFloat && weight.scalar_type() == at::kFloat && weight.is_cpu() &&
+                     (!bias.defined() || bias.scalar_type() == at::kFloat);
+    // A prompt's rows, or a few beams: the project's product reads the weights once and was faster than BLAS
+    // (a 71-token prefill of the real configuration: 1.75-1.88 s against 1.88-2.70 s); with the vision
+    // tower's 257 rows BLAS was as fast.
+    if (f32 && x.numel() <= kF32ProductMaxRows * in && cpuHasAvx2Fma()) {
+        const at::Tensor x2d = x.reshape({-1, in}).contiguous(), w = weight.contiguous();
+        const at::Tensor b = bias.defined() ? bias.contiguous() : bias;
+        at::Tensor y = at::empty({x2d.size(0), weight.size(0)}, x.options());
+        f32PrefillProduct(x2d.data_ptr<float>(), x2d.size(0), in, w.data_ptr<float>(),
+                          b.defined() ? b.data_ptr<float>() : nullptr, y.data_ptr<float>(), weight.size(0));
         return y.view(shape);
     }
     return at::linear(x, weight, bias);

@@ -15,6 +15,7 @@
 #include "model/engine/huge_pages.h"
 #include "model/engine/int8_weights.h"
 #include "model/engine/kosmos2_model.h"
+#include "model/engine/layers.h"
 #include "model/engine/text_model.h"
 #include "model/error.h"
 #include "model/tokens.h"
@@ -316,6 +317,8 @@ private slots:
         QTest::newRow("three beams") << 3 << 200 << true << 5001;
         QTest::newRow("eight rows") << 8 << 64 << false << 5001;
         QTest::newRow("prefill tiles") << 70 << 300 << true << 5001;
+        QTest::newRow("nine rows: one panel, mostly padding") << 9 << 64 << false << 5001;
+        QTest::newRow("a batch's prefill: two passes of rows, inputs past a block") << 150 << 520 << true << 5001;
         QTest::newRow("wider than one integer block") << 2 << 9000 << true << 5001;
         QTest::newRow("one row wider than a block") << 1 << 9000 << false << 5001;
         QTest::newRow("fewer outputs than streams") << 1 << 300 << true << 3;
@@ -362,11 +365,59 @@ private slots:
         if (rows > 1 && rows <= 8)
             for (int r = 0; r < rows; ++r)
                 QVERIFY(at::equal(int8Linear(x.narrow(1, r, 1), q, bias), y.narrow(1, r, 1)));
-        if (rows <= 8) {   // a NaN in x comes out, as f32 weights would give it
+        {   // a NaN in x comes out in its row, as f32 weights would give it, and in no other
             at::Tensor poisoned = x.clone();
             poisoned[0][0][0] = std::numeric_limits<float>::quiet_NaN();
-            QVERIFY(at::isnan(int8Linear(poisoned, q, bias)[0][0]).all().item<bool>());
+            const at::Tensor out = int8Linear(poisoned, q, bias);
+            QVERIFY(at::isnan(out[0][0]).all().item<bool>());
+            if (rows > 1) QVERIFY(!at::isnan(out[0].narrow(0, 1, rows - 1)).any().item<bool>());
         }
+    }
+
+    void f32LinearMatchesBlas_data() {
+        QTest::addColumn<int>("rows");
+        QTest::addColumn<int>("in");
+        QTest::addColumn<bool>("withBias");
+        QTest::addColumn<int>("out");
+        // Two sequences of `rows` each.
+        QTest::newRow("three beams' logits") << 3 << 64 << false << 1001;
+        QTest::newRow("a prompt, inputs past a block") << 60 << 520 << true << 517;
+        QTest::newRow("the most rows the project's product takes") << 64 << 300 << true << 97;
+        QTest::newRow("one output, odd inputs") << 17 << 9 << true << 1;
+    }
+
+    // Up to 128 rows of f32 activations times f32 weights (a prefill, beams): the project's kernel where the CPU
+    // has AVX2, the same sums as BLAS up to f32 rounding.
+    void f32LinearMatchesBlas() {
+        QFETCH(int, rows);
+        QFETCH(int, in);
+        QFETCH(bool, withBias);
+        QFETCH(int, out);
+        at::NoGradGuard noGrad;
+        at::manual_seed(11);
+        const at::Tensor weight = at::randn({out, in}), x = at::randn({2, rows, in});
+        const at::Tensor bias = withBias ? at::randn({out}) : at::Tensor();
+        const at::Tensor y = linearForward(x, weight, bias);
+        QCOMPARE(y.sizes().vec(), (std::vector<std::int64_t>{2, rows, out}));
+        const at::Tensor reference = at::linear(x.to(at::kDouble), weight.to(at::kDouble),
+                                                withBias ? bias.to(at::kDouble) : at::Tensor());
+        // f32 sums of `in` products of about unit size: rounding well below 1e-6 * in.
+        const double diff = maxAbsDiff(y.to(at::kDouble), reference);
+        qInfo("max abs diff against double: %.3g", diff);
+        QVERIFY(diff <= 1e-6 * in + 1e-5);
+        // The sums run over the inputs in order, whatever the threads: the same bits with one thread.
+        const int threads = at::get_num_threads();
+        at::set_num_threads(1);
+        const at::Tensor alone = linearForward(x, weight, bias);
+        at::set_num_threads(threads);
+        QVERIFY(at::equal(alone, y));
+        // A NaN stays in its row.
+        at::Tensor poisoned = x.clone();
+        poisoned[1][0][0] = std::numeric_limits<float>::quiet_NaN();
+        const at::Tensor withNan = linearForward(poisoned, weight, bias);
+        QVERIFY(at::isnan(withNan[1][0]).all().item<bool>());
+        QVERIFY(at::equal(withNan[0], y[0]));
+        if (rows > 1) QVERIFY(at::equal(withNan[1].narrow(0, 1, rows - 1), y[1].narrow(0, 1, rows - 1)));
     }
 
     // Buffers of 2 MiB or more start on a huge page boundary (Linux) and hold what is written to them; smaller
