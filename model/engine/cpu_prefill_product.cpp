@@ -7,6 +7,11 @@
 #include "model/error.h"
 
 namespace kosmos {
+
+bool prefillProductApplies(std::int64_t in, std::int64_t out) {
+    return KOSMOS_CPU_AVX2 && in * out >= (std::int64_t{1} << 20) && cpuHasAvx2Fma();
+}
+
 #if KOSMOS_CPU_AVX2
 namespace {
 

@@ -290,10 +290,10 @@ at::Tensor streamRowsKernel(const at::Tensor& x2d, const Int8Rows& w, const at::
 }
 
 // Rows the streamed path does not take (a prefill, or a NaN or infinity among a few rows): widened a block at a
-// time in cache where the CPU has AVX2 (cpu_prefill_product.h), else dequantised whole for BLAS.
+// time in cache where prefillProductApplies (cpu_prefill_product.h), else dequantised whole for BLAS.
 at::Tensor f32Product(const at::Tensor& x2d, const Int8Rows& w, const at::Tensor& bias) {
     const std::int64_t rows = x2d.size(0), in = w.values.size(1), out = w.values.size(0);
-    if (cpuHasAvx2Fma()) {
+    if (prefillProductApplies(in, out)) {
         at::Tensor y = at::empty({rows, out}, x2d.options());
         int8PrefillProduct(x2d.data_ptr<float>(), rows, in, w.values.data_ptr<std::int8_t>(), w.scales.data_ptr<float>(),
                            bias.defined() ? bias.data_ptr<float>() : nullptr, y.data_ptr<float>(), out);

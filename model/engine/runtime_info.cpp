@@ -55,7 +55,18 @@ RuntimeInfo runtimeInfo() {
 }
 
 void configureThreads(int threads) {
-    if (threads > 0) at::set_num_threads(threads);
+    if (threads <= 0) return;
+    at::set_num_threads(threads);
+    // LibTorch sets OpenMP's and MKL's count; an OpenBLAS with its own threads (Debian's openblas-pthread)
+    // keeps all the cores unless told.
+    using SetThreads = void (*)(int);
+    if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+}
+
+int blasThreads() {
+    using GetThreads = int (*)();
+    auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    return get ? get() : 0;
 }
 
 void ensurePassiveOpenMP(char** argv) {

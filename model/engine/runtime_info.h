@@ -16,8 +16,12 @@ struct RuntimeInfo {
 
 RuntimeInfo runtimeInfo();
 
-// Sets LibTorch's intra-op thread count (0 = keep the default).
+// Sets LibTorch's intra-op thread count and OpenBLAS's where LibTorch uses one with its own threads (0 = keep
+// the defaults).
 void configureThreads(int threads = 0);
+
+// OpenBLAS's thread count, or 0 where LibTorch's BLAS is not OpenBLAS.
+int blasThreads();
 
 // LibTorch's OpenMP workers spin while OpenBLAS runs its own threads, which makes 2 threads slower than 1
 // on small machines. OpenMP reads OMP_WAIT_POLICY only at start-up, so when the user has not set it this

@@ -15,6 +15,7 @@
 #include "model/engine/huge_pages.h"
 #include "model/engine/int8_weights.h"
 #include "model/engine/kosmos2_model.h"
+#include "model/engine/runtime_info.h"
 #include "model/engine/layers.h"
 #include "model/engine/text_model.h"
 #include "model/error.h"
@@ -317,7 +318,7 @@ private slots:
         QTest::newRow("three beams") << 3 << 200 << true << 5001;
         QTest::newRow("eight rows") << 8 << 64 << false << 5001;
         QTest::newRow("prefill tiles") << 70 << 300 << true << 5001;
-        QTest::newRow("nine rows: one panel, mostly padding") << 9 << 64 << false << 5001;
+        QTest::newRow("nine rows: one panel, mostly padding") << 9 << 256 << false << 5001;
         QTest::newRow("a batch's prefill: two passes of rows, inputs past a block") << 150 << 520 << true << 5001;
         QTest::newRow("wider than one integer block") << 2 << 9000 << true << 5001;
         QTest::newRow("one row wider than a block") << 1 << 9000 << false << 5001;
@@ -379,15 +380,16 @@ private slots:
         QTest::addColumn<int>("in");
         QTest::addColumn<bool>("withBias");
         QTest::addColumn<int>("out");
-        // Two sequences of `rows` each.
-        QTest::newRow("three beams' logits") << 3 << 64 << false << 1001;
-        QTest::newRow("a prompt, inputs past a block") << 60 << 520 << true << 517;
-        QTest::newRow("the most rows the project's product takes") << 64 << 300 << true << 97;
-        QTest::newRow("one output, odd inputs") << 17 << 9 << true << 1;
+        // Two sequences of `rows` each; a million weights or more but in the last row (BLAS).
+        QTest::newRow("three beams' logits") << 3 << 256 << false << 4099;
+        QTest::newRow("a prompt, inputs past a block") << 60 << 520 << true << 2017;
+        QTest::newRow("the most rows the project's product takes") << 64 << 300 << true << 3500;
+        QTest::newRow("odd inputs and outputs") << 17 << 1031 << true << 1021;
+        QTest::newRow("a small matrix") << 5 << 64 << true << 100;
     }
 
-    // Up to 128 rows of f32 activations times f32 weights (a prefill, beams): the project's kernel where the CPU
-    // has AVX2, the same sums as BLAS up to f32 rounding.
+    // Up to 128 rows of f32 activations times f32 weights (a prefill, beams): the project's kernel where
+    // prefillProductApplies, the same sums as BLAS up to f32 rounding.
     void f32LinearMatchesBlas() {
         QFETCH(int, rows);
         QFETCH(int, in);
@@ -512,6 +514,23 @@ private slots:
 
     // The split's chunks run on as many threads as LibTorch is set to use: more when it is raised, never more
     // when it is lowered, and a failure in a team thread's chunk reaches the caller after every chunk ran.
+    // `--threads N` is LibTorch's count and, where LibTorch's BLAS is an OpenBLAS with its own threads (Debian's),
+    // OpenBLAS's too: one thread means one thread in every matrix product.
+    void configureThreadsSetsBlasThreadsToo() {
+        const int before = at::get_num_threads();
+        const int blasBefore = blasThreads();
+        qInfo("OpenBLAS threads: %d (0: not OpenBLAS)", blasBefore);
+        configureThreads(1);
+        QCOMPARE(at::get_num_threads(), 1);
+        if (blasBefore > 0) QCOMPARE(blasThreads(), 1);
+        configureThreads(3);
+        QCOMPARE(at::get_num_threads(), 3);
+        if (blasBefore > 0) QCOMPARE(blasThreads(), 3);
+        configureThreads(0);   // keeps what is set
+        QCOMPARE(at::get_num_threads(), 3);
+        configureThreads(before);
+    }
+
     void splitAcrossThreadsFollowsTheThreadCount() {
         const int threadsBefore = at::get_num_threads();
         // Each chunk waits (10 s at most) until `expected` threads have run one, so a thread the system wakes late
