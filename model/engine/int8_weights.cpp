@@ -263,7 +263,7 @@ at::Tensor streamRowsKernel(const at::Tensor& x2d, const Int8Rows& w, const at::
     thread_local std::vector<std::int16_t> xq;
     xq.resize(static_cast<std::size_t>(rows * in));
     float xScales[kStreamRows];
-    // NaN or infinity in: the dequantised product passes it on as f32 weights would.
+    // NaN or infinity in: the f32 product passes it on as f32 weights would.
     if (!quantiseActivations(x2d.data_ptr<float>(), rows, in, xq.data(), xScales)) return f32Product(x2d, w, bias);
     at::Tensor y = at::empty({rows, out}, x2d.options());
     const RowsJob job{w.values.data_ptr<std::int8_t>(), w.scales.data_ptr<float>(),

@@ -23,7 +23,7 @@ Int8Rows quantizeRows(const at::Tensor& weight);
 // x [..., in] (f32, CPU) times the int8 rows' transpose, plus bias [out] if defined: [..., out]. Up to 8 rows of
 // x (rounded to int16, max |x| / 32767 a step) stream the int8 weights once (AVX2 when the CPU has it); more
 // rows (a prefill) are multiplied in f32 with the weights widened a cache-sized block at a time
-// (cpu_prefill_product.h), or, without AVX2, with the matrix dequantised for BLAS.
+// (cpu_prefill_product.h), or, for matrices under a million weights or without AVX2, dequantised for BLAS.
 at::Tensor int8Linear(const at::Tensor& x, const Int8Rows& weight, const at::Tensor& bias = {});
 
 // Running totals of the products that streamed int8 weights for a few rows (decode steps), over the whole
