@@ -8,6 +8,7 @@
 
 int main(int argc, char** argv) {
     kosmos::ensurePassiveOpenMP(argv);
+    kosmos::configureThreads();   // one per core, where LibTorch alone may count fewer
     CLI::App app{"kosmos2-engine - KOSMOS-2 engine benchmark"};
     app.require_subcommand(1);
     kosmos::cli::addBenchCommand(app);

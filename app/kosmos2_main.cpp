@@ -13,6 +13,7 @@
 
 int main(int argc, char** argv) {
     kosmos::ensurePassiveOpenMP(argv);
+    kosmos::configureThreads();   // one per core, where LibTorch alone may count fewer
     CLI::App app{"kosmos2 - grounded multimodal language model KOSMOS-2: generate, render, annotate, train, evaluate"};
     app.require_subcommand(1);
     app.set_version_flag("--version", [] {
@@ -21,7 +22,9 @@ int main(int argc, char** argv) {
         for (const auto& device : info.devices) text += " " + device;
         text += "\nBLAS: " + info.blas;
         text += "\nthreads: " + std::to_string(info.intraOpThreads) + " intra-op, " +
-                std::to_string(info.interOpThreads) + " inter-op, OMP_WAIT_POLICY=" +
+                std::to_string(info.interOpThreads) + " inter-op, " +
+                (info.blasThreads > 0 ? "OpenBLAS " + std::to_string(info.blasThreads) + ", " : std::string()) +
+                "OMP_WAIT_POLICY=" +
                 (info.ompWaitPolicy.empty() ? std::string("(unset)") : info.ompWaitPolicy);
         return text;
     });

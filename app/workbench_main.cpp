@@ -9,6 +9,7 @@
 
 int main(int argc, char** argv) {
     kosmos::ensurePassiveOpenMP(argv);
+    kosmos::configureThreads();   // one per core, where LibTorch alone may count fewer
     QGuiApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
     QApplication app(argc, argv);
     QApplication::setOrganizationName(kosmos::ui::settingskeys::kOrganization);

@@ -68,7 +68,7 @@ struct TrainerOptions {
     // Runtime.
     std::string device = "cpu";           // cpu | cuda | cuda:N | auto
     bool bf16 = true;                     // bf16 autocast on CUDA (weights and optimizer stay f32)
-    int threads = 0;                      // CPU threads (0: LibTorch's default)
+    int threads = 0;                      // CPU threads (0: one per core, configureThreads)
     // OpenBLAS's own threads during the run (0: leave as is). LibTorch hands each matrix product to BLAS
     // whole; on a small or busy machine BLAS threads waiting in sched_yield cost more than they give
     // (3x slower training measured on 2 busy cores), so tests and small models use 1.

@@ -57,6 +57,7 @@ nlohmann::json toJson(const BenchResult& r, const BenchOptions& o) {
             {"decode_rest_ms", spreadJson(r.decodeRestMs)},
             {"blas", r.blas},
             {"threads", r.threads},
+            {"blas_threads", r.blasThreads},
             {"omp_wait_policy", r.ompWaitPolicy},
             {"torch", r.torchVersion},
             {"prompt_ids", r.promptIds},
@@ -102,7 +103,9 @@ void runBench(BenchCommandOptions o) {
                     "(%.2f-%.2f)\n",
                     r.decodeInt8ProductsMs.median, r.decodeInt8ProductsMs.min, r.decodeInt8ProductsMs.max,
                     r.decodeInt8ProductGBs.median, r.decodeRestMs.median, r.decodeRestMs.min, r.decodeRestMs.max);
-    std::printf("  BLAS %s, %d threads, OMP_WAIT_POLICY=%s\n", r.blas.c_str(), r.threads, r.ompWaitPolicy.c_str());
+    const std::string blasThreads = r.blasThreads > 0 ? " (OpenBLAS, " + std::to_string(r.blasThreads) + " threads)" : "";
+    std::printf("  BLAS %s%s, %d threads, OMP_WAIT_POLICY=%s\n", r.blas.c_str(), blasThreads.c_str(), r.threads,
+                r.ompWaitPolicy.c_str());
 }
 
 } // namespace
@@ -122,7 +125,7 @@ void addBenchCommand(CLI::App& app) {
     cmd->add_option("--no-repeat-ngram-size", o->bench.noRepeatNgramSize,
                     "Ban repeated n-grams of this size (transformers' logits processor; 0: off)")
         ->capture_default_str();
-    cmd->add_option("--threads", o->bench.threads, "CPU threads (0: default)");
+    cmd->add_option("--threads", o->bench.threads, "CPU threads (0: one per core)");
     cmd->add_option("--seed", o->bench.seed, "Seed of the random weights")->capture_default_str();
     cmd->add_option("--dump", o->bench.dumpPath, "Write image_embeds, pixel_values and the first step's logits (safetensors)");
     cmd->add_option("--profile", o->bench.profilePath,

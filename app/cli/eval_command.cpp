@@ -76,7 +76,7 @@ void addEvalCommand(CLI::App& app) {
     cmd->add_option("--batch-size", o->eval.batchSize, "Prompts per batch")->capture_default_str();
     cmd->add_option("--device", o->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
     cmd->add_option("--dtype", o->dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
-    cmd->add_option("--threads", o->threads, "CPU threads (0: LibTorch's default)");
+    cmd->add_option("--threads", o->threads, "CPU threads (0: one per core)");
     cmd->add_flag("--quiet", o->quiet, "No progress on stderr (records left out are still reported)");
     cmd->add_flag("--json", o->json, "Print {\"rec\":{...},\"caption\":{...},\"skipped\":N}");
     cmd->callback([o] { runEval(*o); });

@@ -142,7 +142,7 @@ void addTrainCommand(CLI::App& app) {
     cmd->add_flag("--gradient-checkpointing", t.gradientCheckpointing, "Recompute activations in backward (less memory)");
     cmd->add_option("--device", t.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
     cmd->add_flag("--no-bf16", o->noBf16, "On CUDA: train in f32 instead of bf16 autocast");
-    cmd->add_option("--threads", t.threads, "CPU threads (0: LibTorch's default)");
+    cmd->add_option("--threads", t.threads, "CPU threads (0: one per core)");
     cmd->add_option("--blas-threads", t.blasThreads, "OpenBLAS threads while training (0: unchanged)");
     cmd->add_option("--seed", t.seed, "Seed of the data order, adapters and dropout")->capture_default_str();
     cmd->add_option("--save-every", t.saveEvery, "Checkpoint every N steps (0: at the end only)")->capture_default_str();

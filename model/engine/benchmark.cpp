@@ -171,6 +171,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
     const RuntimeInfo info = runtimeInfo();
     result.blas = info.blas;
     result.threads = info.intraOpThreads;
+    result.blasThreads = info.blasThreads;
     result.ompWaitPolicy = info.ompWaitPolicy;
     result.device = device.str();
     result.dtype = o.dtype;

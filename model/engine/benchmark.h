@@ -51,6 +51,7 @@ struct BenchResult {
     std::int64_t parameters = 0;
     std::string blas;
     int threads = 0;
+    int blasThreads = 0;   // OpenBLAS's own threads (0: not OpenBLAS)
     std::string ompWaitPolicy;
     std::string device, dtype, torchVersion;
     std::vector<std::int64_t> promptIds;     // the prompt fed to the model

@@ -5,8 +5,14 @@
 #include <dlfcn.h>
 #include <link.h>
 
+#include <sched.h>
+
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <set>
+#include <string>
+#include <utility>
 #include <unistd.h>
 
 #if __has_include(<torch/version.h>)
@@ -49,13 +55,36 @@ RuntimeInfo runtimeInfo() {
     if (info.blas.empty()) info.blas = "none found (MKL or a static BLAS inside LibTorch)";
     info.intraOpThreads = at::get_num_threads();
     info.interOpThreads = at::get_num_interop_threads();
+    info.blasThreads = blasThreads();
     const char* policy = std::getenv("OMP_WAIT_POLICY");
     info.ompWaitPolicy = policy ? policy : "";
     return info;
 }
 
+int physicalCores() {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return 0;
+    std::set<std::pair<int, int>> cores;   // (package, core)
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+        if (!CPU_ISSET(cpu, &allowed)) continue;
+        const std::string topology = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
+        std::ifstream packageFile(topology + "physical_package_id"), coreFile(topology + "core_id");
+        int package = 0, core = 0;
+        if (!(packageFile >> package) || !(coreFile >> core)) return CPU_COUNT(&allowed);   // no topology: each CPU
+        cores.insert({package, core});
+    }
+    return static_cast<int>(cores.size());
+}
+
 void configureThreads(int threads) {
-    if (threads <= 0) return;
+    if (threads <= 0) {
+        // LibTorch's default comes from its own CPU probe, which counts one core on some virtual machines whose
+        // cores sysfs lists; a count set by OMP_NUM_THREADS or MKL_NUM_THREADS is left to it.
+        if (std::getenv("OMP_NUM_THREADS") || std::getenv("MKL_NUM_THREADS")) return;
+        threads = physicalCores();
+        if (threads <= 0) return;
+    }
     at::set_num_threads(threads);
     // LibTorch sets OpenMP's and MKL's count; an OpenBLAS with its own threads (Debian's openblas-pthread)
     // keeps all the cores unless told.

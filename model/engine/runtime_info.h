@@ -11,14 +11,19 @@ struct RuntimeInfo {
     std::string blas;                   // the BLAS library LibTorch's matrix products resolve to
     int intraOpThreads = 1;
     int interOpThreads = 1;
+    int blasThreads = 0;                // OpenBLAS's own thread count (0: LibTorch's BLAS is not OpenBLAS)
     std::string ompWaitPolicy;          // OMP_WAIT_POLICY as set for this process
 };
 
 RuntimeInfo runtimeInfo();
 
-// Sets LibTorch's intra-op thread count and OpenBLAS's where LibTorch uses one with its own threads (0 = keep
-// the defaults).
+// Sets LibTorch's intra-op thread count and OpenBLAS's where LibTorch uses one with its own threads; 0: one
+// per core this process may run on (physicalCores()), unless OMP_NUM_THREADS or MKL_NUM_THREADS is set.
 void configureThreads(int threads = 0);
+
+// The cores this process may run on, a core's hardware threads counted once (sysfs topology; each CPU where
+// there is none); 0 where even the affinity cannot be read.
+int physicalCores();
 
 // OpenBLAS's thread count, or 0 where LibTorch's BLAS is not OpenBLAS.
 int blasThreads();

@@ -5,6 +5,7 @@
 #include "core/media/image_io.h"
 #include "model/engine/benchmark.h"
 #include "model/engine/engine.h"
+#include "model/engine/runtime_info.h"
 #include "model/error.h"
 #include "model/tokenizer.h"
 
@@ -164,6 +165,7 @@ private slots:
             QVERIFY(byRun.min >= step.min * read.min * perGBs * (1 - 1e-9));
             QVERIFY(byRun.max <= step.max * read.max * perGBs * (1 + 1e-9));
             QVERIFY(r.peakRssMb > 0 && r.tokensPerSecond > 0 && r.imagesPerSecond > 0);
+            QCOMPARE(r.blasThreads, blasThreads());   // OpenBLAS's own count, 0 where it is not OpenBLAS
             // int8: a step split into its weight products and the rest, which add up to the step run by run.
             const Spread& products = r.decodeInt8ProductsMs;
             if (QLatin1String(dtype) == QLatin1String("int8")) {

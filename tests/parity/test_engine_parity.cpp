@@ -526,8 +526,22 @@ private slots:
         configureThreads(3);
         QCOMPARE(at::get_num_threads(), 3);
         if (blasBefore > 0) QCOMPARE(blasThreads(), 3);
-        configureThreads(0);   // keeps what is set
-        QCOMPARE(at::get_num_threads(), 3);
+        configureThreads(before);
+    }
+
+    // No --threads: one thread per core this process may run on, as sysfs lists them (LibTorch's own probe counts
+    // one core on some virtual machines, this project's CI machine among them).
+    void defaultThreadsAreOnePerCore() {
+        const int before = at::get_num_threads();
+        const int cores = physicalCores();
+        qInfo("cores: %d, CPUs: %u", cores, std::thread::hardware_concurrency());
+        QVERIFY(cores >= 1 && cores <= static_cast<int>(std::thread::hardware_concurrency()));
+        if (std::getenv("OMP_NUM_THREADS") || std::getenv("MKL_NUM_THREADS"))
+            QSKIP("OMP_NUM_THREADS or MKL_NUM_THREADS sets the default here");
+        configureThreads(cores == 1 ? 2 : 1);
+        configureThreads(0);
+        QCOMPARE(at::get_num_threads(), cores);
+        if (blasThreads() > 0) QCOMPARE(blasThreads(), cores);
         configureThreads(before);
     }
 
