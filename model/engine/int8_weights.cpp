@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "model/engine/cpu_parallel.h"
+#include "model/engine/cpu_prefill_product.h"
 #include "model/engine/cpu_thread_team.h"
 #include "model/engine/huge_pages.h"
-#include "model/engine/cpu_prefill_product.h"
 #include "model/engine/kosmos2_model.h"
 #include "model/error.h"
 
