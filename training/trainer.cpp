@@ -2,7 +2,6 @@
 
 #include <ATen/core/grad_mode.h>
 #include <c10/util/Exception.h>
-#include <dlfcn.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -138,27 +137,20 @@ Parameters selectParameters(Kosmos2ForConditionalGeneration& model, bool lora, b
     return out;
 }
 
-// OpenBLAS's thread count, when LibTorch's BLAS is OpenBLAS (found by symbol, since it is loaded behind
-// libblas.so.3); restores the previous count when destroyed.
+// OpenBLAS's thread count while training, when LibTorch's BLAS is OpenBLAS; the previous count is restored when
+// destroyed.
 class BlasThreads {
 public:
     explicit BlasThreads(int threads) {
-        if (threads <= 0) return;
-        mSet = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-        auto get = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-        if (!mSet || !get) return;
-        mPrevious = get();
-        mSet(threads);
+        const int previous = blasThreads();
+        if (previous > 0 && setBlasThreads(threads)) mPrevious = previous;
     }
-    ~BlasThreads() {
-        if (mSet && mPrevious > 0) mSet(mPrevious);
-    }
+    ~BlasThreads() { setBlasThreads(mPrevious); }
     BlasThreads(const BlasThreads&) = delete;
     BlasThreads& operator=(const BlasThreads&) = delete;
 
 private:
-    void (*mSet)(int) = nullptr;
-    int mPrevious = 0;
+    int mPrevious = 0;   // 0: nothing to restore
 };
 
 // Every step allocates and frees the same multi-megabyte buffers (pixels, im2col, activations). glibc

@@ -61,7 +61,9 @@ RuntimeInfo runtimeInfo() {
     return info;
 }
 
-int physicalCores() {
+namespace {
+
+int countPhysicalCores() {
     cpu_set_t allowed;
     CPU_ZERO(&allowed);
     if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return 0;
@@ -77,6 +79,13 @@ int physicalCores() {
     return static_cast<int>(cores.size());
 }
 
+} // namespace
+
+int physicalCores() {
+    static const int cores = countPhysicalCores();   // each program asks at start and again per command
+    return cores;
+}
+
 void configureThreads(int threads) {
     if (threads <= 0) {
         // LibTorch's default comes from its own CPU probe, which counts one core on some virtual machines whose
@@ -88,8 +97,16 @@ void configureThreads(int threads) {
     at::set_num_threads(threads);
     // LibTorch sets OpenMP's and MKL's count; an OpenBLAS with its own threads (Debian's openblas-pthread)
     // keeps all the cores unless told.
+    setBlasThreads(threads);
+}
+
+// OpenBLAS is found by symbol: LibTorch loads it behind libblas.so.3.
+bool setBlasThreads(int threads) {
     using SetThreads = void (*)(int);
-    if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+    auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    if (!set || threads <= 0) return false;
+    set(threads);
+    return true;
 }
 
 int blasThreads() {

@@ -28,6 +28,9 @@ int physicalCores();
 // OpenBLAS's thread count, or 0 where LibTorch's BLAS is not OpenBLAS.
 int blasThreads();
 
+// Sets OpenBLAS's thread count; false (nothing set) where LibTorch's BLAS is not OpenBLAS or threads <= 0.
+bool setBlasThreads(int threads);
+
 // LibTorch's OpenMP workers spin while OpenBLAS runs its own threads, which makes 2 threads slower than 1
 // on small machines. OpenMP reads OMP_WAIT_POLICY only at start-up, so when the user has not set it this
 // sets PASSIVE and re-executes the program (once). Call first thing in main().
