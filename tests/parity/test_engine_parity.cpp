@@ -15,8 +15,8 @@
 #include "model/engine/huge_pages.h"
 #include "model/engine/int8_weights.h"
 #include "model/engine/kosmos2_model.h"
-#include "model/engine/runtime_info.h"
 #include "model/engine/layers.h"
+#include "model/engine/runtime_info.h"
 #include "model/engine/text_model.h"
 #include "model/error.h"
 #include "model/tokens.h"
@@ -512,8 +512,6 @@ private slots:
         QCOMPARE(inner.load(), outerParts.load() * 1000);
     }
 
-    // The split's chunks run on as many threads as LibTorch is set to use: more when it is raised, never more
-    // when it is lowered, and a failure in a team thread's chunk reaches the caller after every chunk ran.
     // `--threads N` is LibTorch's count and, where LibTorch's BLAS is an OpenBLAS with its own threads (Debian's),
     // OpenBLAS's too: one thread means one thread in every matrix product.
     void configureThreadsSetsBlasThreadsToo() {
@@ -545,6 +543,8 @@ private slots:
         configureThreads(before);
     }
 
+    // The split's chunks run on as many threads as LibTorch is set to use: more when it is raised, never more
+    // when it is lowered, and a failure in a team thread's chunk reaches the caller after every chunk ran.
     void splitAcrossThreadsFollowsTheThreadCount() {
         const int threadsBefore = at::get_num_threads();
         // Each chunk waits (10 s at most) until `expected` threads have run one, so a thread the system wakes late
