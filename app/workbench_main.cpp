@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
     QApplication::setWindowIcon(kosmos::ui::applicationIcon());
 
     const kosmos::ui::StartupOptions options = kosmos::ui::parseStartupOptions(app);
-    kosmos::ui::MainWindow window(kosmos::ui::MainWindowOptions{!options.noSession});
+    kosmos::ui::MainWindow window(kosmos::ui::MainWindowOptions{!options.noSession, options.model.isEmpty()});
     window.show();
     kosmos::ui::StartupSequence startup(&window, options);
     startup.start();

@@ -20,6 +20,8 @@
 #include <QStatusBar>
 #include <QToolBar>
 
+#include <algorithm>
+
 #include "model/engine/runtime_info.h"
 #include "ui/appicon.h"
 #include "ui/apppaths.h"
@@ -86,11 +88,12 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     resize(QSize(1280, 800).boundedTo(screen.size()));
     const auto dock = [this](const char* name) { return findChild<QDockWidget*>(QString::fromLatin1(name)); };
     resizeDocks({dock("promptDock"), mBrowserDock}, {380, 280}, Qt::Horizontal);
-    // The model's few lines need little height; the result's text and box table most.
-    resizeDocks({dock("modelDock"), dock("promptDock"), dock("resultDock")}, {150, 200, 450}, Qt::Vertical);
+    // The prompt's tab (shared with the model and the annotation panel) and the result's text and box table.
+    resizeDocks({dock("promptDock"), dock("resultDock")}, {330, 430}, Qt::Vertical);
 
     if (mOptions.restoreSession) restoreSession();
-    else showNoModelHint();
+    if (mOptions.loadStartModel) loadStartModel();
+    else if (!mOptions.restoreSession) showNoModelHint();
     updateActions();
     updateImageStatus();
 }
@@ -116,13 +119,18 @@ void MainWindow::buildDocks() {
     mPromptPanel = new PromptPanel(mDocument, mActions->run, mActions->cancel, mActions->runFolder, this);
     mResultsPanel = new ResultsPanel(mDocument, mActions->showHeatmap, this);
     mThumbnails = new ThumbnailStrip(this);
-    makeDock(tr("Model"), QStringLiteral("modelDock"), mModelPanel, Qt::RightDockWidgetArea);
-    makeDock(tr("Prompt"), QStringLiteral("promptDock"), mPromptPanel, Qt::RightDockWidgetArea);
+    QDockWidget* modelDock = makeDock(tr("Model"), QStringLiteral("modelDock"), mModelPanel, Qt::RightDockWidgetArea);
+    QDockWidget* promptDock = makeDock(tr("Prompt"), QStringLiteral("promptDock"), mPromptPanel, Qt::RightDockWidgetArea);
+    // The model's few settings sit in a tab behind the prompt (the status bar names the model), so that the
+    // prompt, and the annotation panel when a sample is edited, have the column's height above the result.
+    tabifyDockWidget(promptDock, modelDock);
     makeDock(tr("Result"), QStringLiteral("resultDock"), mResultsPanel, Qt::RightDockWidgetArea);
     mFolderDock = makeDock(tr("Folder"), QStringLiteral("folderDock"), mThumbnails, Qt::BottomDockWidgetArea);
     mFolderDock->hide();
     mTrainingPanel = new TrainingPanel(this);
     mTrainingDock = makeDock(tr("Training"), QStringLiteral("trainingDock"), mTrainingPanel, Qt::BottomDockWidgetArea);
+    // One tab each: side by side, the training form would squeeze the folder strip to a sliver.
+    tabifyDockWidget(mFolderDock, mTrainingDock);
     mTrainingDock->hide();
     buildStoreDock();
     buildEditing();
@@ -131,6 +139,9 @@ void MainWindow::buildDocks() {
 void MainWindow::showTrainingPanel() {
     mTrainingDock->show();
     mTrainingDock->raise();
+    // Room for the form, the charts and the log, taken from the image above.
+    if (!mTrainingDock->isFloating() && mTrainingDock->height() < kTrainingDockHeight)
+        resizeDocks({mTrainingDock}, {kTrainingDockHeight}, Qt::Vertical);
 }
 
 void MainWindow::buildMenus() {
@@ -344,6 +355,7 @@ void MainWindow::restoreSession() {
     restoreStore(settings.allKeys().isEmpty());
     restoreGeometry(settings.value(keys::kWindowGeometry).toByteArray());
     restoreState(settings.value(keys::kWindowState).toByteArray());
+    keepOnScreen();
     mFolderDock->hide();   // shown again when a folder is open
     mModelPanel->setDevice(settings.value(keys::kModelDevice, QStringLiteral("cpu")).toString());
     mModelPanel->setDtype(settings.value(keys::kModelDtype, QStringLiteral("f32")).toString());
@@ -355,18 +367,39 @@ void MainWindow::restoreSession() {
     mResultsPanel->setFilter(settings.value(keys::kHideLowConfidence, false).toBool(),
                              settings.value(keys::kConfidenceThreshold, 0.1).toDouble());
     mActions->showHeatmap->setChecked(settings.value(keys::kShowHeatmap, false).toBool());
+}
 
-    const QString lastModel = settings.value(keys::kModelFolder).toString();
-    if (!lastModel.isEmpty() && QFileInfo(lastModel).isDir()) {
-        loadModel(lastModel);
-        return;
+void MainWindow::keepOnScreen() {
+    // A geometry saved on a larger screen, or while a panel made the window wide, is brought back onto this one.
+    if (!screen() || isMaximized() || isFullScreen()) return;
+    const QRect available = screen()->availableGeometry();
+    const QSize frame = frameGeometry().size() - size();
+    const QSize wanted = size().boundedTo(available.size() - frame);
+    if (wanted != size()) resize(wanted);
+    QRect outer = frameGeometry();
+    if (available.contains(outer)) return;
+    outer.moveLeft(std::clamp(outer.left(), available.left(), std::max(available.left(), available.right() - outer.width() + 1)));
+    outer.moveTop(std::clamp(outer.top(), available.top(), std::max(available.top(), available.bottom() - outer.height() + 1)));
+    move(outer.topLeft());
+}
+
+void MainWindow::loadStartModel() {
+    if (mOptions.restoreSession) {
+        QSettings settings;
+        const QString lastModel = settings.value(keys::kModelFolder).toString();
+        if (!lastModel.isEmpty() && QFileInfo(lastModel).isDir()) {
+            loadModel(lastModel);
+            return;
+        }
+        // A model chosen before and since removed: the hint, not a silent switch to the demo model.
+        if (settings.contains(keys::kModelFolder)) {
+            showNoModelHint();
+            return;
+        }
     }
     const QString demo = demoModelFolder();
-    if (!settings.contains(keys::kModelFolder) && !demo.isEmpty()) {
-        loadModel(demo);
-        return;
-    }
-    showNoModelHint();
+    if (!demo.isEmpty()) loadModel(demo);
+    else showNoModelHint();
 }
 
 void MainWindow::showNoModelHint() {
@@ -604,7 +637,11 @@ void MainWindow::onModelLoaded() {
     mModelStatus->setToolTip(QDir::toNativeSeparators(mModels->folder()));
     mRecentModels->add(mModels->folder());
     if (mOptions.restoreSession) QSettings().setValue(keys::kModelFolder, QFileInfo(mModels->folder()).absoluteFilePath());
-    showStatus(tr("Model %1 loaded in %2 s").arg(name).arg(mLoadTimer.elapsed() / 1000.0, 0, 'f', 1));
+    const QString loaded = tr("Model %1 loaded in %2 s.").arg(name).arg(mLoadTimer.elapsed() / 1000.0, 0, 'f', 1);
+    // On a first start the hint stays up until the user does something else.
+    if (!mFirstStartHint.isEmpty() && mImageSerial == 0) showStatus(loaded + QLatin1Char(' ') + mFirstStartHint, 0);
+    else showStatus(loaded);
+    mFirstStartHint.clear();
     updateActions();
     emit modelReady(true);
 }

@@ -40,7 +40,10 @@ class TrainingPanel;
 class WorkbenchActions;
 
 struct MainWindowOptions {
-    bool restoreSession = true;   // window layout, last model (or the demo model on first start), prompt
+    bool restoreSession = true;   // window layout, prompt, annotation store
+    // At start, the session's last model (the demo model on a first start or without a session); off where
+    // the caller names a model of its own.
+    bool loadStartModel = true;
 };
 
 class MainWindow : public QMainWindow {
@@ -115,6 +118,8 @@ private:
     void buildStatusBar();
     void connectSignals();
     void restoreSession();
+    void loadStartModel();
+    void keepOnScreen();
     void saveSession() const;
     void showNoModelHint();
     void reportError(const QString& title, const QString& message);
@@ -196,7 +201,9 @@ private:
     QTimer mStreamTimer;
     QString mStreamText;
     static constexpr int kStreamRefreshMs = 50;
+    static constexpr int kTrainingDockHeight = 340;
     QString mModelFolderAttempted;
+    QString mFirstStartHint;   // shown once, after the first start's model has loaded
 };
 
 } // namespace kosmos::ui

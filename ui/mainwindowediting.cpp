@@ -26,7 +26,7 @@ void MainWindow::buildEditing() {
     parts.models = mModels;
     parts.prompt = mPromptPanel;
     mEditing = new AnnotationSession(parts, this);
-    mEditing->addDocks(this, findChild<QDockWidget*>(QStringLiteral("modelDock")));
+    mEditing->addDocks(this, findChild<QDockWidget*>(QStringLiteral("promptDock")));
 }
 
 void MainWindow::addEditMenu() { mEditing->fillEditMenu(menuBar()->addMenu(tr("&Edit"))); }

@@ -84,8 +84,10 @@ void MainWindow::restoreStore(bool firstStart) {
     const QString last = QSettings().value(keys::kStorePath).toString();
     if (!last.isEmpty() && QFileInfo::exists(last) && mStores->openStore(last, false)) return;
     if (!mStores->openDefaultStore()) return;
-    if (firstStart && !sampleImagesFolder().isEmpty())
-        showStatus(tr("New here? File ▸ Open Sample Images opens a folder of synthetic pictures to try the model on."), 0);
+    if (firstStart && !sampleImagesFolder().isEmpty()) {
+        mFirstStartHint = tr("New here? File ▸ Open Sample Images opens a folder of synthetic pictures to try the model on.");
+        showStatus(mFirstStartHint, 0);
+    }
 }
 
 void MainWindow::updateStoreActions() {

@@ -22,7 +22,8 @@ ShortcutsDialog::ShortcutsDialog(const QList<QAction*>& actions, QWidget* parent
     for (QAction* action : actions) {
         QStringList keys;
         const QList<QKeySequence> shortcuts = action->shortcuts();
-        for (const QKeySequence& key : shortcuts) keys << key.toString(QKeySequence::NativeText);
+        for (const QKeySequence& key : shortcuts)
+            if (!key.isEmpty()) keys << key.toString(QKeySequence::NativeText);   // a standard key may hold an empty one
         if (keys.isEmpty() || action->text().isEmpty()) continue;
         const int row = table->rowCount();
         table->insertRow(row);

@@ -37,7 +37,7 @@ inline void recordErrors(MainWindow& window, QList<RecordedError>* errors) {
 // A window that records error dialogs instead of showing them, and neither restores nor saves settings.
 class TestWindow : public MainWindow {
 public:
-    TestWindow() : MainWindow(MainWindowOptions{false}) { recordErrors(*this, &errors); }
+    TestWindow() : MainWindow(MainWindowOptions{false, false}) { recordErrors(*this, &errors); }
     QList<RecordedError> errors;
 };
 

@@ -6,6 +6,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QDir>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLabel>
@@ -279,6 +280,27 @@ private slots:
         QVERIFY(panel->log()->toPlainText().contains(QStringLiteral("line 1")));
         QVERIFY(!panel->useCheckpointAction()->isEnabled());
         QVERIFY(!QFileInfo::exists(mDir.path() + QStringLiteral("/bad-out")));
+    }
+
+    // The panel shares the bottom of a 1280x800 window with the folder strip; a long error or score line is
+    // cut short (whole in its tooltip and the log) instead of widening the window past the screen.
+    void fitsA1280WideWindowWithLongMessages() {
+        TestWindow window;
+        window.resize(1280, 800);
+        window.show();
+        window.showTrainingPanel();
+        window.findChild<QDockWidget*>(QStringLiteral("folderDock"))->show();
+        TrainingPanel* panel = window.trainingPanel();
+        const QString longText = QStringLiteral("no usable training record in /a/rather/long/folder/name/of/a/dataset/"
+                                                "annotations.jsonl: line 1: the image data/images/000.png is missing; "
+                                                "line 2: the caption is empty");
+        auto* status = panel->findChild<QLabel*>(QStringLiteral("trainingStatus"));
+        for (QLabel* label : {status, panel->beforeLabel(), panel->afterLabel()}) label->setText(longText);
+        QVERIFY2(window.minimumSizeHint().width() <= 1280, qPrintable(QString::number(window.minimumSizeHint().width())));
+        QCOMPARE(status->text(), longText);
+        QTRY_VERIFY(window.width() <= 1280);
+        QVERIFY(status->width() < QFontMetrics(status->font()).horizontalAdvance(longText));
+        window.grab().save(QStringLiteral(KOSMOS_BINARY_DIR "/test_training_panel_small.png"));
     }
 };
 

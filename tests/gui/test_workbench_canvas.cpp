@@ -9,6 +9,7 @@
 #include <QGraphicsPixmapItem>
 #include <QMimeData>
 #include <QPlainTextEdit>
+#include <QScreen>
 #include <QWheelEvent>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -16,6 +17,7 @@
 #include <QTest>
 #include <QUrl>
 
+#include <algorithm>
 #include <cmath>
 
 #include "gui_test_support.h"
@@ -26,6 +28,9 @@
 #include "ui/inference/modelcontroller.h"
 #include "ui/panels/resultspanel.h"
 #include "ui/recentmenu.h"
+#include "ui/settingskeys.h"
+#include "ui/startupoptions.h"
+#include "ui/startupsequence.h"
 #include "ui/inference/prompttemplates.h"
 #include "ui/panels/promptpanel.h"
 #include "ui/panels/thumbnailstrip.h"
@@ -302,10 +307,16 @@ private slots:
             first.promptPanel()->setTaskText(QStringLiteral("What colour is the square?"));
             first.resultsPanel()->setFilter(true, 0.35);
             first.workbenchActions()->showHeatmap->setChecked(true);
+            first.resize(4000, 3000);   // wider than any screen here
             first.close();
             QVERIFY(errors.isEmpty());
         }
         MainWindow second(MainWindowOptions{true});
+        // The saved size comes back within the screen (or the window's own minimum, where that is larger).
+        const QRect available = second.screen()->availableGeometry();
+        QVERIFY2(second.width() <= std::max(available.width(), second.minimumSizeHint().width()),
+                 qPrintable(QString::number(second.width())));
+        QVERIFY(second.height() <= std::max(available.height(), second.minimumSizeHint().height()));
         QCOMPARE(second.promptPanel()->task(), PromptTask::GroundedVqa);
         QCOMPARE(second.promptPanel()->prompt(), QStringLiteral("<grounding> Question: What colour is the square? Answer:"));
         QVERIFY(second.resultsPanel()->hideLowConfidenceBox()->isChecked());
@@ -405,6 +416,33 @@ private slots:
         const kosmos::ImageU8 fromGrey = toImageU8(grey);
         QCOMPARE(int(fromGrey.pixels[3]), 77);
         QCOMPARE(int(fromGrey.pixels[4]), 77);
+    }
+
+    // --model names a model: it is the one loaded, not the session's last one (a model already loading would
+    // make the named one be refused), and a folder that is no model is reported.
+    void namedModelIsLoadedInsteadOfTheSessions() {
+        QSettings().setValue(settingskeys::kModelFolder, fixtureDir());
+        QTemporaryDir notAModel;
+        {
+            MainWindow window(MainWindowOptions{true, false});
+            QList<RecordedError> errors;
+            recordErrors(window, &errors);
+            QVERIFY(!window.modelController()->isLoading());
+            StartupOptions options;
+            options.model = notAModel.path();
+            StartupSequence startup(&window, options);
+            QSignalSpy ready(&window, &MainWindow::modelReady);
+            startup.start();
+            QVERIFY(ready.wait(60000));
+            QCOMPARE(ready.first().first().toBool(), false);
+            QCOMPARE(errors.size(), 1);
+            QVERIFY2(errors.first().message.contains(QDir::toNativeSeparators(notAModel.path())),
+                     qPrintable(errors.first().message));
+        }
+        // Without a session, the demo model (where there is one) rather than nothing.
+        MainWindow bare(MainWindowOptions{false, true});
+        QCOMPARE(bare.modelController()->isLoading(), !demoModelFolder().isEmpty());
+        QSettings().remove(settingskeys::kModelFolder);
     }
 };
 

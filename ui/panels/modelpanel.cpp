@@ -31,6 +31,7 @@ ModelPanel::ModelPanel(QAction* openModel, QWidget* parent)
       mReload(new QPushButton(tr("Reload"), this)) {
     mFolder->setObjectName(QStringLiteral("modelFolder"));
     mFolder->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    mFolder->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);   // a long name is cut; the tooltip has it all
     mStatus->setObjectName(QStringLiteral("modelStatus"));
     mStatus->setWordWrap(true);
     mStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -50,16 +51,20 @@ ModelPanel::ModelPanel(QAction* openModel, QWidget* parent)
     auto* folderRow = new QHBoxLayout;
     folderRow->addWidget(mFolder, 1);
     folderRow->addWidget(open);
-    auto* deviceRow = new QHBoxLayout;
-    deviceRow->addWidget(mDevice, 1);
-    deviceRow->addWidget(new QLabel(tr("Precision"), this));
-    deviceRow->addWidget(mDtype, 1);
-    deviceRow->addWidget(mReload);
+    auto* precisionRow = new QHBoxLayout;
+    precisionRow->addWidget(mDtype, 1);
+    precisionRow->addWidget(mReload);
+    for (QComboBox* box : {mDevice, mDtype}) {
+        // A long device or precision name must not widen the right-hand column.
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        box->setMinimumContentsLength(12);
+    }
 
     auto* form = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("Model"), folderRow);
-    form->addRow(tr("Device"), deviceRow);
+    form->addRow(tr("Device"), mDevice);
+    form->addRow(tr("Precision"), precisionRow);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(form);

@@ -18,6 +18,7 @@
 #include "ui/review/reviewbar.h"
 #include "ui/review/samplehistoryview.h"
 #include "ui/review/suggestionlist.h"
+#include "ui/textformat.h"
 
 namespace kosmos::ui {
 
@@ -146,8 +147,10 @@ void AnnotationPanel::refresh() {
     }
     const int incomplete = mDocument->incompleteEntityCount();
     mIncomplete->setVisible(incomplete > 0);
-    mIncomplete->setText(tr("%n box(es) without a phrase: select its text in the caption and press L to link; "
-                            "until then they are not saved.", nullptr, incomplete));
+    mIncomplete->setText(tr("%1 without a phrase: select its text in the caption and press L to link; "
+                            "until then %2 not saved.")
+                             .arg(countOf(incomplete, tr("box"), tr("boxes")),
+                                  incomplete == 1 ? tr("it is") : tr("they are")));
     refreshTarget();
 }
 

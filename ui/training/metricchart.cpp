@@ -1,6 +1,7 @@
 #include "ui/training/metricchart.h"
 
 #include <QChart>
+#include <QGraphicsLayout>
 #include <QLineSeries>
 #include <QValueAxis>
 
@@ -9,20 +10,25 @@
 
 namespace kosmos::ui {
 
-MetricChart::MetricChart(const QString& title, const QString& yTitle, QWidget* parent)
+MetricChart::MetricChart(const QString& title, QWidget* parent)
     : QChartView(parent), mX(new QValueAxis), mY(new QValueAxis) {
     // The view's own chart: a replacement passed to setChart() would orphan it (the view releases, never
     // deletes, the chart it drops).
     QChart* chart = this->chart();
+    // No axis titles and thin margins: in a panel a few hundred pixels high, Qt Charts otherwise cuts the
+    // tick labels to "…". The title names the quantity and the steps.
     chart->setTitle(title);
-    chart->setMargins(QMargins(4, 4, 4, 4));
+    chart->setMargins(QMargins(2, 2, 2, 2));
+    chart->layout()->setContentsMargins(0, 0, 0, 0);
+    chart->setBackgroundRoundness(0);
     chart->legend()->setAlignment(Qt::AlignBottom);
+    QFont small = chart->legend()->font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    chart->legend()->setFont(small);
     chart->setAnimationOptions(QChart::NoAnimation);
-    mX->setTitleText(tr("step"));
     mX->setLabelFormat(QStringLiteral("%d"));
     mX->setTickType(QValueAxis::TicksDynamic);   // whole steps only, however few there are
     mX->setTickAnchor(0);
-    mY->setTitleText(yTitle);
     mY->setLabelFormat(QStringLiteral("%.3g"));
     chart->addAxis(mX, Qt::AlignBottom);
     chart->addAxis(mY, Qt::AlignLeft);
@@ -97,6 +103,7 @@ void MetricChart::fitAxes() {
     mX->setTickInterval(unit * magnitude);
     if (mFixedY) {
         mY->setRange(mMinY, mMaxY);
+        mY->setTickCount(3);   // low, middle, high: more crowd a small chart until Qt cuts the labels to "…"
         return;
     }
     if (mEmpty) {

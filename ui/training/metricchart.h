@@ -13,7 +13,7 @@ namespace kosmos::ui {
 class MetricChart : public QChartView {
     Q_OBJECT
 public:
-    MetricChart(const QString& title, const QString& yTitle, QWidget* parent = nullptr);
+    explicit MetricChart(const QString& title, QWidget* parent = nullptr);
 
     // Returns the series' index. A fixed [low, high] y range (e.g. 0..1 for accuracies) when low < high.
     int addSeries(const QString& name, bool showPoints = false);

@@ -15,7 +15,10 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 #include "model/engine/runtime_info.h"
+#include "ui/panels/elidedlabel.h"
 #include "ui/training/metricchart.h"
 #include "ui/training/trainingsettingswidget.h"
 
@@ -84,8 +87,8 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     auto* scroll = new QScrollArea;
     scroll->setWidget(mSettings);
     scroll->setWidgetResizable(true);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    scroll->setMinimumWidth(mSettings->sizeHint().width() + 24);
+    // Narrower than the form when the window is small: the form scrolls sideways rather than widen the window.
+    scroll->setMinimumWidth(std::min(mSettings->sizeHint().width() + 24, 280));
 
     mLog = new QPlainTextEdit;
     mLog->setObjectName(QStringLiteral("trainingLog"));
@@ -93,7 +96,7 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     mLog->setMaximumBlockCount(5000);
     mLog->setLineWrapMode(QPlainTextEdit::WidgetWidth);
     mLog->setPlaceholderText(tr("Messages of the run: skipped records, checkpoints, evaluations."));
-    mLog->setMinimumWidth(220);
+    mLog->setMinimumWidth(160);
 
     auto* splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(scroll);
@@ -148,7 +151,6 @@ QWidget* TrainingPanel::buildRunArea() {
     auto* buttons = new QHBoxLayout;
     for (QAction* a : {mStart, mPause, mResume, mCancel}) buttons->addWidget(buttonFor(a));
     buttons->addStretch(1);
-    buttons->addWidget(buttonFor(mUseCheckpoint));
     layout->addLayout(buttons);
 
     mPhase = new QLabel(tr("Not running"));
@@ -158,38 +160,38 @@ QWidget* TrainingPanel::buildRunArea() {
     mProgress->setRange(0, 1);
     mProgress->setValue(0);
     mProgress->setFormat(QString());
-    mStatus = new QLabel;
+    // Long errors are cut here (the log and the error dialog have them whole) rather than widen the window.
+    mStatus = new ElidedLabel;
     mStatus->setObjectName(QStringLiteral("trainingStatus"));
-    mStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto* progressRow = new QHBoxLayout;
     progressRow->addWidget(mPhase);
     progressRow->addWidget(mProgress, 1);
     layout->addLayout(progressRow);
     layout->addWidget(mStatus);
 
-    mLossChart = new MetricChart(tr("Training loss"), tr("loss"));
+    mLossChart = new MetricChart(tr("Training loss by step"));
     mLossChart->setObjectName(QStringLiteral("lossChart"));
     mLossChart->addSeries(tr("loss"));
-    mScoreChart = new MetricChart(tr("Accuracy on the eval set"), tr("score"));
+    mScoreChart = new MetricChart(tr("Eval set accuracy by step"));
     mScoreChart->setObjectName(QStringLiteral("scoreChart"));
-    mScoreChart->addSeries(tr("referring expressions"), true);
+    mScoreChart->addSeries(tr("ref. expr."), true);
     mScoreChart->addSeries(tr("caption F1"), true);
     mScoreChart->setFixedYRange(0, 1);
     auto* charts = new QHBoxLayout;
-    charts->addWidget(mLossChart, 3);
-    charts->addWidget(mScoreChart, 2);
+    charts->addWidget(mLossChart, 1);
+    charts->addWidget(mScoreChart, 1);
     layout->addLayout(charts, 1);
 
     auto* scores = new QGridLayout;
-    mBefore = new QLabel(tr("—"));
+    mBefore = new ElidedLabel(tr("—"));
     mBefore->setObjectName(QStringLiteral("scoreBefore"));
-    mAfter = new QLabel(tr("—"));
+    mAfter = new ElidedLabel(tr("—"));
     mAfter->setObjectName(QStringLiteral("scoreAfter"));
-    for (QLabel* l : {mBefore, mAfter}) l->setTextInteractionFlags(Qt::TextSelectableByMouse);
     scores->addWidget(new QLabel(tr("Base model:")), 0, 0);
     scores->addWidget(mBefore, 0, 1);
     scores->addWidget(new QLabel(tr("After training:")), 1, 0);
     scores->addWidget(mAfter, 1, 1);
+    scores->addWidget(buttonFor(mUseCheckpoint), 0, 2, 2, 1, Qt::AlignRight | Qt::AlignBottom);
     scores->setColumnStretch(1, 1);
     layout->addLayout(scores);
     return area;
@@ -289,8 +291,8 @@ void TrainingPanel::onEvaluated(const QString& phase, qint64 step, const kt::Eva
     const QString summary = evalSummary(report);
     if (phase == QLatin1String("before")) mBefore->setText(summary);
     else mAfter->setText(phase == QLatin1String("after") ? summary : tr("%1 (step %2)").arg(summary).arg(step));
-    appendLog(tr("Evaluation %1: %2").arg(phase == QLatin1String("before") ? tr("of the base model") : tr("at step %1").arg(step),
-                                          summary));
+    // The trainer's own messages report the evaluations during and after the run.
+    if (phase == QLatin1String("before")) appendLog(tr("Evaluation of the base model: %1").arg(summary));
 }
 
 void TrainingPanel::onFinished(const TrainingOutcome& outcome) {
