@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdio>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -193,6 +194,24 @@ std::string evalReportJson(const EvalReport& r) {
                            {"matched", r.captionMatched}};
     root["skipped"] = r.skipped;
     return root.dump();
+}
+
+std::string evalReportSummary(const EvalReport& r) {
+    const auto fixed3 = [](double v) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.3f", v);
+        return std::string(text);
+    };
+    std::vector<std::string> parts;
+    if (r.hasRec)
+        parts.push_back("referring expressions " + fixed3(r.recAccuracy) + " (" + std::to_string(r.recCorrect) + "/" +
+                        std::to_string(r.recN) + ")");
+    if (r.hasCaption)
+        parts.push_back("captions P " + fixed3(r.precision) + " R " + fixed3(r.recall) + " F1 " + fixed3(r.f1));
+    if (r.skipped > 0) parts.push_back(std::to_string(r.skipped) + " skipped (image not readable)");
+    std::string line;
+    for (const std::string& part : parts) line += (line.empty() ? "" : ", ") + part;
+    return line.empty() ? "no score" : line;
 }
 
 } // namespace kosmos::training

@@ -334,7 +334,7 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         engineOptions.device = o.device;
         auto engine = Engine::load(o.outDir, engineOptions);
         EvalReport report = evaluate(*engine, evalRecords, o.evaluation, {}, cancel, cb.onMessage);
-        say("evaluation at step " + std::to_string(step) + ": " + evalReportJson(report));
+        say("evaluation at step " + std::to_string(step) + ": " + evalReportSummary(report));
         return report;
     };
     // The step of the checkpoint outDir holds (-1: none), for the messages of a failed or cancelled run.
