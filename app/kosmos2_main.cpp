@@ -1,4 +1,5 @@
 // kosmos2: every job of the workbench, headless.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -14,6 +15,8 @@
 int main(int argc, char** argv) {
     kosmos::ensurePassiveOpenMP(argv);
     kosmos::configureThreads();   // one per core, where LibTorch alone may count fewer
+    // Past a file-size limit (ulimit -f) a write then fails with EFBIG and is reported, instead of killing us.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"kosmos2 - grounded multimodal language model KOSMOS-2: generate, render, annotate, train, evaluate"};
     app.require_subcommand(1);
     app.set_version_flag("--version", [] {
@@ -32,7 +35,8 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        const int code = app.exit(e);   // prints help, the version or the usage error
+        return code == 0 ? 0 : 2;       // one status for every usage error, as the manual says
     } catch (const kosmos::cli::CommandError& e) {
         std::fprintf(stderr, "kosmos2: %s\n", e.message.c_str());
         return e.code;

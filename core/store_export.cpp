@@ -241,8 +241,28 @@ ExportSummary exportStore(AnnotationStore& store, ExportFormat format, const std
     return exportStore(store, format, outPath, filter, ExportControl{});
 }
 
+namespace {
+
+// The export replaces its output file whole: were that the store or one of its companion files, the
+// samples being exported would be lost.
+void refuseStoreFiles(const AnnotationStore& store, const std::string& outPath) {
+    std::error_code error;
+    const fs::path out = fs::weakly_canonical(fs::absolute(outPath, error), error);
+    const fs::path db = fs::weakly_canonical(fs::absolute(store.path(), error), error);
+    for (const char* suffix : {"", "-wal", "-shm", "-journal", ".lock"}) {
+        fs::path companion = db;
+        companion += suffix;
+        if (out == companion || (fs::exists(companion, error) && fs::equivalent(out, companion, error)))
+            throw Error(outPath + ": this is " + (suffix[0] ? "a file of " : "") + "the store being exported (" +
+                        store.path() + "); choose another output file");
+    }
+}
+
+} // namespace
+
 ExportSummary exportStore(AnnotationStore& store, ExportFormat format, const std::string& outPath,
                           const ExportFilter& filter, const ExportControl& control) {
+    refuseStoreFiles(store, outPath);
     OutputFile out(outPath);
     const fs::path outDir = fs::absolute(outPath).lexically_normal().parent_path();
     Writer writer{format, out, outDir, filter, {}};

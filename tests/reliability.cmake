@@ -37,3 +37,10 @@ kosmos_add_test(test_parser_regressions LABEL unit
 if(TARGET test_parser_regressions)
   target_compile_definitions(test_parser_regressions PRIVATE KOSMOS_FUZZ_DIR="${PROJECT_SOURCE_DIR}/fuzz")
 endif()
+
+# The command line's refusals: usage errors (status 2), an export onto its own store, synth over an
+# existing dataset, out-of-range numbers (quick: a dozen program starts on the tiny fixture).
+add_test(NAME cli_refusals
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/reliability/check_cli_refusals.sh ${CMAKE_BINARY_DIR}/bin
+                 ${KOSMOS_TEST_DATA_DIR})
+set_tests_properties(cli_refusals PROPERTIES LABELS unit TIMEOUT 300)

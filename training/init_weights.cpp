@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/engine/kosmos2_loader.h"
+#include "model/engine/random_init.h"
 #include "model/error.h"
 #include "model/tokenizer.h"
 #include "model/tokens.h"
@@ -312,6 +313,7 @@ std::int64_t createModelFolder(const NewModelRequest& request) {
     if (config.text.vocabSize != tokenizer.vocabSize())
         throw Error(request.configPath + ": text_config.vocab_size is " + std::to_string(config.text.vocabSize) + " but " +
                     request.tokenizerPath + " gives " + std::to_string(tokenizer.vocabSize()) + " tokens");
+    requireMemoryForNewModel(config, request.configPath);
     InitOptions init = initOptionsFromConfigJson(text, request.configPath);
     init.seed = request.init.seed;
     init.balancedLatentQueries = request.init.balancedLatentQueries;

@@ -119,13 +119,13 @@ void addBenchCommand(CLI::App& app) {
     cmd->add_option("--image", o->image, "Image (default: a synthetic 640x480 image)");
     cmd->add_option("--device", o->bench.device, "cpu | cuda | auto")->capture_default_str();
     cmd->add_option("--dtype", o->bench.dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
-    cmd->add_option("--batch", o->bench.batch, "Images per batch")->capture_default_str();
+    cmd->add_option("--batch", o->bench.batch, "Images per batch")->check(CLI::Range(1, 1024))->capture_default_str();
     cmd->add_option("--runs", o->bench.runs, "Timed runs after one warm-up")->capture_default_str();
     cmd->add_option("--new-tokens", o->bench.newTokens, "Tokens generated per run")->capture_default_str();
     cmd->add_option("--no-repeat-ngram-size", o->bench.noRepeatNgramSize,
                     "Ban repeated n-grams of this size (transformers' logits processor; 0: off)")
         ->capture_default_str();
-    cmd->add_option("--threads", o->bench.threads, "CPU threads (0: one per core)");
+    cmd->add_option("--threads", o->bench.threads, "CPU threads (0: one per core)")->check(CLI::Range(0, kMaxThreads));
     cmd->add_option("--seed", o->bench.seed, "Seed of the random weights")->capture_default_str();
     cmd->add_option("--dump", o->bench.dumpPath, "Write image_embeds, pixel_values and the first step's logits (safetensors)");
     cmd->add_option("--profile", o->bench.profilePath,

@@ -1,6 +1,7 @@
 #pragma once
 // Each CLI command lives in its own file and registers itself on the root app.
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <string>
 
 namespace kosmos::cli {
@@ -19,6 +20,27 @@ void addSynthCommand(CLI::App& app);
 
 // Registers every command above that is built (app/cli/registry.cpp).
 void registerAll(CLI::App& app);
+
+// Most CPU threads an option accepts: more only slows a machine down (and a huge count never finishes).
+inline constexpr int kMaxThreads = 256;
+
+// A number in [low, high], or in (low, high] when `openLow`; unlike CLI::Range, NaN is refused too.
+inline CLI::Validator finiteWithin(double low, double high, bool openLow = false) {
+    const auto show = [](double v) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", v);
+        return std::string(text);
+    };
+    const std::string range = (openLow ? "(" : "[") + show(low) + ", " + show(high) + "]";
+    return CLI::Validator(
+        [=](std::string& text) -> std::string {
+            double value = 0;
+            const bool number = CLI::detail::lexical_cast(text, value);
+            if (number && (openLow ? value > low : value >= low) && value <= high) return {};
+            return "must be a number in " + range + ", not " + text;
+        },
+        range);
+}
 
 // Thrown by commands for a clean "kosmos2: message" exit with status 1 (or `code`).
 struct CommandError {

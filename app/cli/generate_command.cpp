@@ -61,20 +61,23 @@ void addGenerateCommand(CLI::App& app) {
     cmd->add_option("--model", o->model, "Hugging Face KOSMOS-2 folder")->required();
     cmd->add_option("--image", o->images, "Image file (repeatable)")->required();
     cmd->add_option("--prompt", o->prompt, "Prompt, e.g. '<grounding>An image of'")->capture_default_str();
-    cmd->add_option("--max-new-tokens", o->params.maxNewTokens, "Tokens to generate at most (default: checkpoint, else 128)");
-    cmd->add_option("--min-new-tokens", o->params.minNewTokens, "Tokens to generate at least");
-    cmd->add_option("--num-beams", o->params.numBeams, "Beam search width");
-    cmd->add_option("--no-repeat-ngram-size", o->params.noRepeatNgramSize, "Ban repeated n-grams of this size (0: off)");
+    cmd->add_option("--max-new-tokens", o->params.maxNewTokens, "Tokens to generate at most (default: checkpoint, else 128)")
+        ->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--min-new-tokens", o->params.minNewTokens, "Tokens to generate at least")->check(CLI::Range(0, 1 << 20));
+    cmd->add_option("--num-beams", o->params.numBeams, "Beam search width")->check(CLI::Range(1, 64));
+    cmd->add_option("--no-repeat-ngram-size", o->params.noRepeatNgramSize, "Ban repeated n-grams of this size (0: off)")
+        ->check(CLI::Range(0, 1024));
     cmd->add_option("--eos-token-id", o->params.eosTokenIds, "End-of-sequence token id(s)");
     cmd->add_flag("--sample", o->sample, "Sample instead of greedy/beam search");
-    cmd->add_option("--top-p", o->params.topP, "Nucleus sampling mass");
-    cmd->add_option("--top-k", o->params.topK, "Sample among the k most likely tokens");
-    cmd->add_option("--temperature", o->params.temperature, "Sampling temperature");
+    cmd->add_option("--top-p", o->params.topP, "Nucleus sampling mass")->check(finiteWithin(0, 1, true));
+    cmd->add_option("--top-k", o->params.topK, "Sample among the k most likely tokens (0: all)")
+        ->check(CLI::Range(0, 1 << 24));
+    cmd->add_option("--temperature", o->params.temperature, "Sampling temperature")->check(finiteWithin(0, 100, true));
     cmd->add_option("--seed", o->params.seed, "Sampling seed");
     cmd->add_flag("--constrained", o->constrained, "Only well-formed <object> spans (two patch indices, then close)");
     cmd->add_option("--device", o->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
     cmd->add_option("--dtype", o->dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
-    cmd->add_option("--threads", o->threads, "CPU threads (0: one per core)");
+    cmd->add_option("--threads", o->threads, "CPU threads (0: one per core)")->check(CLI::Range(0, kMaxThreads));
     cmd->add_flag("--json", o->json, "One JSON object per image");
     cmd->callback([o] { runGenerate(*o); });
 }

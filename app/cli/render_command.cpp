@@ -52,11 +52,12 @@ void addRenderCommand(CLI::App& app) {
     cmd->add_option("--image", o->image, "Image file")->required();
     cmd->add_option("--prompt", o->prompt, "Prompt")->capture_default_str();
     cmd->add_option("--out", o->out, "Output PNG")->required();
-    cmd->add_option("--max-new-tokens", o->params.maxNewTokens, "Tokens to generate at most");
-    cmd->add_option("--num-beams", o->params.numBeams, "Beam search width");
-    cmd->add_option("--no-repeat-ngram-size", o->params.noRepeatNgramSize, "Ban repeated n-grams (0: off)");
+    cmd->add_option("--max-new-tokens", o->params.maxNewTokens, "Tokens to generate at most")->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--num-beams", o->params.numBeams, "Beam search width")->check(CLI::Range(1, 64));
+    cmd->add_option("--no-repeat-ngram-size", o->params.noRepeatNgramSize, "Ban repeated n-grams (0: off)")->check(CLI::Range(0, 1024));
     cmd->add_flag("--constrained", o->constrained, "Only well-formed <object> spans");
-    cmd->add_option("--min-confidence", o->minConfidence, "Leave out boxes below this confidence");
+    cmd->add_option("--min-confidence", o->minConfidence, "Leave out boxes below this confidence")
+        ->check(finiteWithin(0, 1));
     cmd->add_option("--device", o->device, "cpu | cuda | auto")->capture_default_str();
     cmd->add_option("--dtype", o->dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
     cmd->add_flag("--json", o->json, "Also print the result as JSON");

@@ -1,10 +1,12 @@
 // `kosmos2 synth --out DIR --count N --seed S [--threads T] [--format mixed|png|jpg] [--min-side A --max-side B]
-// [--spm-out DIR --vocab-size V]`: the synthetic shapes grounding dataset (images + GRIT JSONL) and, with
+// [--spm-out DIR --vocab-size V] [--overwrite]`: the synthetic shapes grounding dataset (images + GRIT JSONL) and, with
 // --spm-out, a sentencepiece BPE tokenizer trained on its captions and the task prompts.
 // Prints one JSON line: {"count","objects","jpeg_images","annotations","tokenizer"}.
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <regex>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -27,13 +29,34 @@ struct SynthCommandOptions {
     int maxSide = synth::kMaxImageSide;
     int vocabSize = synth::kDefaultVocabSize;
     bool quiet = false;
+    bool overwrite = false;
 };
+
+namespace fs = std::filesystem;
+
+// A dataset or tokenizer already there is replaced only when asked; with --overwrite, the images of the
+// earlier run (NNNNNN.png|jpg) go too, so that none is left beside annotations that no longer name it.
+void guardOutputs(const SynthCommandOptions& o) {
+    std::error_code error;
+    const std::string annotations = (fs::path(o.out) / "annotations.jsonl").string();
+    const std::string tokenizer = (fs::path(o.spmOut) / "sentencepiece.bpe.model").string();
+    for (const std::string& existing : {o.out.empty() ? std::string() : annotations,
+                                        o.spmOut.empty() ? std::string() : tokenizer})
+        if (!existing.empty() && fs::exists(existing, error) && !o.overwrite)
+            throw CommandError{"synth: " + existing + " exists; --overwrite replaces it"};
+    if (o.out.empty() || !o.overwrite) return;
+    static const std::regex ours(R"(\d{6}\.(png|jpg))");
+    for (const fs::directory_entry& entry : fs::directory_iterator(fs::path(o.out) / "images", error))
+        if (entry.is_regular_file(error) && std::regex_match(entry.path().filename().string(), ours))
+            fs::remove(entry.path(), error);
+}
 
 void runSynth(const SynthCommandOptions& o) {
     if (o.out.empty() && o.spmOut.empty()) throw CommandError{"synth: give --out DIR and/or --spm-out DIR"};
     if (o.count == 0 || o.count > synth::kMaxSampleCount)
         throw CommandError{"synth: --count must be in 1.." + std::to_string(synth::kMaxSampleCount)};
     if (o.minSide > o.maxSide) throw CommandError{"synth: --min-side is larger than --max-side"};
+    guardOutputs(o);
     static const std::map<std::string, synth::ImageFormat> formats = {
         {"mixed", synth::ImageFormat::Mixed}, {"png", synth::ImageFormat::Png}, {"jpg", synth::ImageFormat::Jpeg}};
     synth::SampleLimits limits;
@@ -97,6 +120,8 @@ void addSynthCommand(CLI::App& app) {
     cmd->add_option("--vocab-size", o->vocabSize, "Upper bound of the tokenizer's pieces")
         ->check(CLI::Range(synth::kMinVocabSize, synth::kMaxVocabSize))->capture_default_str();
     cmd->add_flag("--quiet", o->quiet, "No progress on stderr");
+    cmd->add_flag("--overwrite", o->overwrite,
+                  "Replace an existing annotations.jsonl (and the images beside it) or sentencepiece.bpe.model");
     cmd->callback([o] { runSynth(*o); });
 }
 

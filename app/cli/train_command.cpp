@@ -58,9 +58,8 @@ void runTrain(TrainCommandOptions o) {
     t.bf16 = !o.noBf16;
 
     training::TrainerCallbacks callbacks;
-    callbacks.onMessage = [&](const std::string& m) {
-        if (!o.quiet) std::fprintf(stderr, "%s\n", m.c_str());
-    };
+    // --quiet drops the progress lines only: skipped records and checkpoints are what an error points back to.
+    callbacks.onMessage = [&](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); };
     callbacks.onProgress = [&](const training::TrainerProgress& p) {
         if (!o.quiet) std::fprintf(stderr, "%s\n", training::formatProgress(p).c_str());
     };
@@ -102,10 +101,11 @@ void addTrainCommand(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("train", "Fine-tune (LoRA or full) on GRIT data; checkpoints in Hugging Face layout");
     cmd->add_option("--model", t.modelDir, "Base model folder (with --resume: the checkpoint's base by default)");
     cmd->add_option("--data", t.dataPath, "GRIT JSONL with `image` paths relative to it");
-    cmd->add_option("--db", o->db, "Annotation store (SQLite) instead of --data");
-    cmd->add_option("--split", o->split, "With --db: train | validation | test");
-    cmd->add_option("--review", o->review, "With --db: unreviewed | corrected | accepted | rejected (default: all but rejected)");
-    cmd->add_option("--source", o->source, "With --db: samples with entities from imported | model | human");
+    CLI::Option* db = cmd->add_option("--db", o->db, "Annotation store (SQLite) instead of --data");
+    cmd->add_option("--split", o->split, "With --db: train | validation | test")->needs(db);
+    cmd->add_option("--review", o->review, "With --db: unreviewed | corrected | accepted | rejected (default: all but rejected)")
+        ->needs(db);
+    cmd->add_option("--source", o->source, "With --db: samples with entities from imported | model | human")->needs(db);
     cmd->add_option("--out", t.outDir, "Checkpoint folder (replaced atomically at every save)")->required();
     cmd->add_option("--resume", t.resumeDir, "Continue from this checkpoint (its settings are kept; --steps may grow)");
     cmd->add_flag("--overwrite", t.overwrite, "Replace a checkpoint already in --out");
@@ -113,43 +113,54 @@ void addTrainCommand(CLI::App& app) {
     cmd->add_option("--steps", t.steps, "Optimizer steps in all")->capture_default_str();
     cmd->add_option("--batch-size", t.batchSize, "Samples per micro-batch")->capture_default_str();
     cmd->add_option("--grad-accum", t.gradientAccumulation, "Micro-batches per optimizer step")->capture_default_str();
-    cmd->add_option("--lr", t.learningRate, "Peak learning rate (default 2e-4 LoRA, 5e-5 full)");
+    cmd->add_option("--lr", t.learningRate, "Peak learning rate (default 2e-4 LoRA, 5e-5 full)")
+        ->check(finiteWithin(0, 10, true));
     cmd->add_option("--vision-lr-scale", t.visionLrScale,
                     "Full mode: the vision tower learns at --lr times this (default 1)");
     cmd->add_option("--connector-lr-scale", t.connectorLrScale,
                     "Full mode: the image-to-text projection learns at --lr times this (default 1; 0 keeps it)");
     cmd->add_option("--weight-decay", t.weightDecay, "AdamW weight decay (not on biases and norms)")->capture_default_str();
-    cmd->add_option("--warmup", t.warmupSteps, "Linear warm-up steps (default 5% of --steps)");
-    cmd->add_option("--min-lr-ratio", t.minLearningRateRatio, "Cosine floor as a fraction of --lr")->capture_default_str();
-    cmd->add_option("--max-grad-norm", t.maxGradNorm, "Gradient clipping (0: off)")->capture_default_str();
+    cmd->add_option("--warmup", t.warmupSteps, "Linear warm-up steps (default 5% of --steps)")
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
+    cmd->add_option("--min-lr-ratio", t.minLearningRateRatio, "Cosine floor as a fraction of --lr")
+        ->check(finiteWithin(0, 1))->capture_default_str();
+    cmd->add_option("--max-grad-norm", t.maxGradNorm, "Gradient clipping (0: off)")
+        ->check(finiteWithin(0, 1e6))->capture_default_str();
     cmd->add_option("--lora-rank", t.lora.rank, "LoRA rank")->capture_default_str();
     cmd->add_option("--lora-alpha", t.lora.alpha, "LoRA alpha (scale alpha/rank)")->capture_default_str();
     cmd->add_option("--lora-dropout", t.lora.dropout, "LoRA dropout")->capture_default_str();
     cmd->add_option("--lora-targets", o->targets, "Comma-separated module names (q_proj,v_proj) or all-linear");
-    cmd->add_flag_callback("--freeze-vision", [o] { o->trainer.freezeVision = 1; }, "Do not train the vision tower");
+    CLI::Option* freeze = cmd->add_flag_callback("--freeze-vision", [o] { o->trainer.freezeVision = 1; }, "Do not train the vision tower");
     cmd->add_flag_callback("--train-vision", [o] { o->trainer.freezeVision = 0; },
-                           "Train the vision tower (LoRA: adapters in it too)");
+                           "Train the vision tower (LoRA: adapters in it too)")
+        ->excludes(freeze);
     cmd->add_option("--dropout", t.dropout, "Text embedding dropout while training")->capture_default_str();
     cmd->add_option("--ref-exp-ratio", t.refExpRatio, "Share of referring-expression sequences")->capture_default_str();
-    cmd->add_option("--crop-prob", t.augment.cropProbability, "Chance of a random crop keeping all boxes")->capture_default_str();
-    cmd->add_option("--min-crop-scale", t.augment.minCropScale, "Smallest crop side / image side")->capture_default_str();
+    cmd->add_option("--crop-prob", t.augment.cropProbability, "Chance of a random crop keeping all boxes")
+        ->check(finiteWithin(0, 1))->capture_default_str();
+    cmd->add_option("--min-crop-scale", t.augment.minCropScale, "Smallest crop side / image side")
+        ->check(finiteWithin(0, 1, true))->capture_default_str();
     cmd->add_flag("--flip", t.augment.horizontalFlip, "Random horizontal flips (contradicts left-to-right captions)");
     cmd->add_option("--max-tokens", t.maxTokens, "Skip longer sequences")->capture_default_str();
     cmd->add_option("--cache-images", t.imageCacheMb,
                     "Keep up to this many MB of pictures resized to the model's input (no crop/flip)");
     cmd->add_option("--limit", t.limit, "Use the first N records only");
-    cmd->add_option("--workers", t.dataWorkers, "Threads preparing batches")->capture_default_str();
+    cmd->add_option("--workers", t.dataWorkers, "Threads preparing batches")
+        ->check(CLI::Range(1, kMaxThreads))->capture_default_str();
     cmd->add_flag("--gradient-checkpointing", t.gradientCheckpointing, "Recompute activations in backward (less memory)");
     cmd->add_option("--device", t.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
     cmd->add_flag("--no-bf16", o->noBf16, "On CUDA: train in f32 instead of bf16 autocast");
-    cmd->add_option("--threads", t.threads, "CPU threads (0: one per core)");
-    cmd->add_option("--blas-threads", t.blasThreads, "OpenBLAS threads while training (0: unchanged)");
+    cmd->add_option("--threads", t.threads, "CPU threads (0: one per core)")->check(CLI::Range(0, kMaxThreads));
+    cmd->add_option("--blas-threads", t.blasThreads, "OpenBLAS threads while training (0: unchanged)")
+        ->check(CLI::Range(0, kMaxThreads));
     cmd->add_option("--seed", t.seed, "Seed of the data order, adapters and dropout")->capture_default_str();
-    cmd->add_option("--save-every", t.saveEvery, "Checkpoint every N steps (0: at the end only)")->capture_default_str();
-    cmd->add_option("--log-every", t.logEvery, "Progress line every N steps")->capture_default_str();
+    cmd->add_option("--save-every", t.saveEvery, "Checkpoint every N steps (0: at the end only)")
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40))->capture_default_str();
+    cmd->add_option("--log-every", t.logEvery, "Progress line every N steps")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))->capture_default_str();
     cmd->add_option("--eval-data", t.evalDataPath, "GRIT JSONL evaluated after each checkpoint");
     cmd->add_option("--eval-limit", t.evaluation.limit, "Evaluate on the first N records only");
-    cmd->add_flag("--quiet", o->quiet, "No progress on stderr");
+    cmd->add_flag("--quiet", o->quiet, "No progress lines on stderr (skipped records and checkpoints are still reported)");
     cmd->add_flag("--json", o->json, "Print {\"steps\",\"initial_loss\",\"final_loss\",\"out\"} at the end");
     cmd->callback([o] { runTrain(*o); });
 }

@@ -62,6 +62,28 @@ ImageHeader probePng(const ByteReader& r, const std::string& name)
     return {"png", checkedDimension(r.be32(16), name, "PNG"), checkedDimension(r.be32(20), name, "PNG")};
 }
 
+// Before decoding a whole PNG: every chunk must fit in the file. libpng allocates what a chunk declares
+// before reading it, so a 50-byte file declaring a 2 GiB text chunk would cost 2 GiB of memory.
+void checkPngChunks(const ByteReader& r, const std::string& name)
+{
+    std::size_t pos = 8;
+    while (r.has(pos, 8)) {
+        const std::uint64_t length = r.be32(pos);
+        char kind[5] = {};
+        for (int i = 0; i < 4; ++i) {
+            const char c = static_cast<char>(r.u8(pos + 4 + i));
+            kind[i] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? c : '?';
+        }
+        if (!r.has(pos + 8, length + 4))
+            fail(name, "truncated or corrupt (PNG chunk '" + std::string(kind) + "' at byte " + std::to_string(pos) +
+                           " declares " + std::to_string(length) + " bytes; the file has " +
+                           std::to_string(r.size() - pos - 8) + " after its header)");
+        if (std::memcmp(kind, "IEND", 4) == 0)
+            return;
+        pos += 12 + length;
+    }
+}
+
 bool isJpegFrameMarker(std::uint8_t m)
 {
     return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
@@ -329,6 +351,8 @@ ImageU8 loadImageBytes(const void* data, std::size_t size, const std::string& na
     if (pixels > limits.maxPixels)
         fail(name, "too large (" + std::to_string(header.width) + " x " + std::to_string(header.height) + " > " +
                        std::to_string(limits.maxPixels) + " pixels)");
+    if (header.format == "png")
+        checkPngChunks(ByteReader(static_cast<const std::uint8_t*>(data), size), name);
     cv::Mat decoded;
     try {
         const cv::Mat encoded(1, static_cast<int>(size), CV_8U, const_cast<void*>(data));

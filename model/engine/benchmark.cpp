@@ -195,6 +195,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
         std::stringstream text;
         text << in.rdbuf();
         config = parseConfig(text.str(), o.configPath);
+        requireMemoryForNewModel(config, o.configPath);
         configurePrecision(device, dtype);
         model = Kosmos2ForConditionalGeneration(config, at::TensorOptions().dtype(at::kFloat));
         randomInitialise(model, o.seed);

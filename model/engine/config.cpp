@@ -274,4 +274,18 @@ std::string configToJson(const KosmosConfig& c) {
     return root.dump(2);
 }
 
+double parameterEstimate(const KosmosConfig& c) {
+    const double h = c.vision.hiddenSize, i = c.vision.intermediateSize;
+    const double patches = static_cast<double>(c.vision.numPatches()) + 1;
+    const double patch = static_cast<double>(c.vision.numChannels) * c.vision.patchSize * c.vision.patchSize * h;
+    const double visionLayer = 4 * (h * h + h) + 2 * h * i + i + h + 4 * h;
+    const double vision = patch + h + patches * h + c.vision.numHiddenLayers * visionLayer + 4 * h;
+    const double e = static_cast<double>(c.text.embedDim), f = c.text.ffnDim;
+    const double textLayer = 4 * (e * e + e) + 2 * e + 2 * e * f + f + e + 2 * f + 4 * e;
+    const double vocab = static_cast<double>(c.text.vocabSize);
+    const double text = 2 * vocab * e + c.text.layers * textLayer + 2 * e;
+    const double connector = h * e + e + static_cast<double>(c.latentQueryNum) * e + 4 * (e * e + e);
+    return vision + text + connector;
+}
+
 } // namespace kosmos

@@ -68,6 +68,9 @@ KosmosConfig loadConfig(const std::string& modelDir);
 KosmosConfig parseConfig(const std::string& jsonText, const std::string& sourceName);
 void applyGenerationConfig(GenerationDefaults& defaults, const std::string& jsonText, const std::string& sourceName);
 
+// About how many weights and biases a model of `config` holds (lm_head counted apart from the embedding).
+double parameterEstimate(const KosmosConfig& config);
+
 // Writes config.json in the layout transformers reads (Kosmos2Config.to_dict subset).
 std::string configToJson(const KosmosConfig& config);
 

@@ -1,5 +1,7 @@
 #include "model/engine/engine_impl.h"
 
+#include <cmath>
+
 #include "model/engine/int8_weights.h"
 
 #include <ATen/core/grad_mode.h>
@@ -115,7 +117,10 @@ ResolvedGenerationParams TorchEngine::resolve(const GenerationParams& p) const {
     r.eosTokenIds = p.eosTokenIds.empty() ? g.eosTokenIds : p.eosTokenIds;
     r.padTokenId = g.padTokenId;
     if (r.numBeams < 1 || r.numBeams > 64) throw Error("num_beams must be in 1..64");
-    if (!(r.temperature > 0)) throw Error("temperature must be positive");
+    if (!(r.temperature > 0) || !std::isfinite(r.temperature)) throw Error("temperature must be positive and finite");
+    if (r.minNewTokens > r.maxNewTokens)
+        throw Error("min_new_tokens (" + std::to_string(r.minNewTokens) + ") is more than max_new_tokens (" +
+                    std::to_string(r.maxNewTokens) + ")");
     if (!(r.topP > 0 && r.topP <= 1)) throw Error("top_p must be in (0, 1]");
     for (std::int64_t eos : r.eosTokenIds)
         if (eos < 0 || eos >= mConfig.text.vocabSize) throw Error("eos token id " + std::to_string(eos) + " is outside the vocabulary");

@@ -2,7 +2,12 @@
 
 #include <ATen/core/grad_mode.h>
 
+#include <cstdio>
+#include <string>
+
 #include "model/engine/kosmos2_loader.h"
+#include "model/engine/runtime_info.h"
+#include "model/error.h"
 
 namespace kosmos {
 
@@ -23,6 +28,16 @@ void randomInitialise(Kosmos2ForConditionalGeneration& model, std::uint64_t seed
         }
     }
     tieLmHead(model);
+}
+
+void requireMemoryForNewModel(const KosmosConfig& config, const std::string& source) {
+    const double bytes = parameterEstimate(config) * sizeof(float);
+    const double memory = static_cast<double>(physicalMemoryBytes());
+    if (memory <= 0 || bytes <= memory) return;
+    char text[160];
+    std::snprintf(text, sizeof text, ": describes a model of about %.3g parameters, %.1f GiB in float32, more than this "
+                  "machine's %.1f GiB of memory", parameterEstimate(config), bytes / (1 << 30), memory / (1 << 30));
+    throw Error(source + text);
 }
 
 } // namespace kosmos

@@ -81,6 +81,11 @@ int countPhysicalCores() {
 
 } // namespace
 
+std::uint64_t physicalMemoryBytes() {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), size = ::sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(size) : 0;
+}
+
 int physicalCores() {
     static const int cores = countPhysicalCores();   // each program asks at start and again per command
     return cores;

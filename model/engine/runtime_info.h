@@ -1,5 +1,6 @@
 #pragma once
 // What the engine runs on: LibTorch version, devices, BLAS, threads. No torch types in this header.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ void configureThreads(int threads = 0);
 // The cores this process may run on, a core's hardware threads counted once (sysfs topology; each CPU where
 // there is none); 0 where even the affinity cannot be read.
 int physicalCores();
+
+// This machine's memory in bytes (0 when unknown).
+std::uint64_t physicalMemoryBytes();
 
 // OpenBLAS's thread count, or 0 where LibTorch's BLAS is not OpenBLAS.
 int blasThreads();

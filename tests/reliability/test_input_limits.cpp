@@ -197,6 +197,18 @@ private slots:
         QVERIFY2(error.contains(QStringLiteral("2049 tokens, more than the limit of 2048")), qPrintable(error));
     }
 
+    // libpng allocates what a chunk declares before reading it: a 2 GiB text chunk in a file of a few bytes is
+    // refused from the chunk lengths, before the decoder sees it.
+    void pngChunkLongerThanTheFile() {
+        std::string png = pngHeaderOnly(4, 4);
+        png.resize(png.size() - 12);   // without IEND
+        png += be32(0x7fffffffu) + "tEXt" + "comment";
+        const QString error = errorOf([&] { loadImageBytes(png.data(), png.size(), "chunk.png"); });
+        QVERIFY2(error.contains(QStringLiteral("chunk.png: truncated or corrupt (PNG chunk 'tEXt' at byte 33 declares "
+                                               "2147483647 bytes")),
+                 qPrintable(error));
+    }
+
     void imagePixels() {
         // 8192 x 8192 is the bound: it passes the header check and fails only in the decoder (no data);
         // one more column is refused from the header, before any pixel is decoded.

@@ -313,6 +313,28 @@ private slots:
               small.mounted() ? "tmpfs of 1 MiB" : "RLIMIT_FSIZE");
     }
 
+    // An export aimed at the store itself, or at its write-ahead log, is refused and the store keeps its samples.
+    void exportOntoTheStoreIsRefused() {
+        const std::string db = mDir.filePath("self.db").toStdString();
+        const std::string data = mDir.filePath("self.jsonl").toStdString();
+        writeRecords(data, 20);
+        {
+            AnnotationStore store(db);
+            importSources(store, {data}, {});
+            for (const std::string& out : {db, db + "-wal", mDir.filePath("./self.db").toStdString()}) {
+                QString error;
+                try {
+                    exportStore(store, ExportFormat::Grit, out, {});
+                } catch (const Error& e) {
+                    error = QString::fromStdString(e.what());
+                }
+                QVERIFY2(error.contains(QStringLiteral("the store being exported")), qPrintable(error));
+            }
+        }
+        AnnotationStore reopened(db);
+        QCOMPARE(countSamples(reopened, {}), std::int64_t(20));
+    }
+
     void secondWriterGetsReadOnly() {
         const std::string db = mDir.filePath("shared.db").toStdString();
         {

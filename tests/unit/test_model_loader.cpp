@@ -8,6 +8,7 @@
 #include "model/engine/config.h"
 #include "model/engine/engine.h"
 #include "model/engine/kosmos2_loader.h"
+#include "model/engine/random_init.h"
 #include "model/error.h"
 
 #include <QtTest>
@@ -164,6 +165,31 @@ private slots:
         } catch (const kosmos::Error& e) {
             QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("vision_config")), e.what());
         }
+    }
+
+    // The estimate that guards new random models against configs too big for the machine counts what a
+    // loaded model holds (its tied lm_head as a parameter of its own), and a config of plausible sizes but
+    // 10^12 weights is refused.
+    void parameterEstimateAndMemoryGuard() {
+        CheckpointLoadOptions options;
+        auto model = loadKosmos2(fixtureDir(), options);
+        double counted = 0;
+        for (const auto& p : model->parameters()) counted += static_cast<double>(p.numel());
+        const KosmosConfig config = loadConfig(fixtureDir());
+        QCOMPARE(parameterEstimate(config), counted);
+        KosmosConfig huge = config;
+        huge.text.layers = 1024;
+        huge.text.embedDim = 8192;
+        huge.text.ffnDim = 32768;
+        huge.text.attentionHeads = 64;
+        try {
+            requireMemoryForNewModel(huge, "big/config.json");
+            QFAIL("accepted a model of about 10^12 weights");
+        } catch (const kosmos::Error& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).startsWith(QStringLiteral("big/config.json: describes a model of about")),
+                     e.what());
+        }
+        requireMemoryForNewModel(config, "config.json");
     }
 
     void missingFolder() {

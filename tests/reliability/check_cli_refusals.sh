@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The command line refuses what would lose data or never finish, with status 2 for usage errors (as the
+# manual says) and 1 with a one-line reason otherwise:
+#   db export onto its own store (or its write-ahead log) leaves the store whole,
+#   synth over an existing dataset or tokenizer needs --overwrite (which also clears the old images),
+#   out-of-range numbers (threads, NaN temperatures, min above max) and contradicting options are refused.
+# Usage: check_cli_refusals.sh BIN_DIR TEST_DATA_DIR
+set -uo pipefail
+kosmos2=$1/kosmos2
+data=$2
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect STATUS PATTERN -- COMMAND...: runs the command, checks its status and that stderr matches PATTERN.
+expect() {
+    local status=$1 pattern=$2
+    shift 3
+    "$@" >"$scratch/out" 2>"$scratch/err"
+    local got=$?
+    [[ $got == "$status" ]] || fail "$* -> status $got, expected $status: $(head -c 300 "$scratch/err")"
+    grep -qE -- "$pattern" "$scratch/err" || fail "$* -> stderr lacks /$pattern/: $(head -c 300 "$scratch/err")"
+}
+
+image=$data/kosmos2-tiny/images/gradient_640x480.png
+model=$data/kosmos2-tiny
+
+# Usage errors: status 2.
+expect 2 "not expected: --bogus" -- "$kosmos2" generate --model "$model" --image "$image" --bogus
+expect 2 "--threads: Value 100000 not in range" -- "$kosmos2" generate --model "$model" --image "$image" --threads 100000
+expect 2 "--temperature: must be a number in \(0, 100\], not nan" -- \
+    "$kosmos2" generate --model "$model" --image "$image" --temperature nan
+expect 2 "--num-beams" -- "$kosmos2" generate --model "$model" --image "$image" --num-beams -3
+expect 2 "--min-confidence" -- "$kosmos2" render --model "$model" --image "$image" --out "$scratch/r.png" --min-confidence 2
+expect 2 "--freeze-vision excludes --train-vision" -- \
+    "$kosmos2" train --model "$model" --data x.jsonl --out "$scratch/o" --freeze-vision --train-vision
+expect 2 "--split requires --db" -- "$kosmos2" train --model "$model" --data x.jsonl --out "$scratch/o" --split train
+expect 2 "--batch-size" -- "$kosmos2" eval --model "$model" --data x.jsonl --batch-size 0
+# A request the model cannot satisfy: status 1, one line.
+expect 1 "min_new_tokens \(10\) is more than max_new_tokens \(3\)" -- \
+    "$kosmos2" generate --model "$model" --image "$image" --min-new-tokens 10 --max-new-tokens 3
+
+# synth: an existing dataset is replaced only with --overwrite, and then no image of the old run stays.
+"$kosmos2" synth --out "$scratch/shapes" --count 6 --quiet >/dev/null || fail "synth into a new folder"
+expect 1 "annotations.jsonl exists; --overwrite replaces it" -- "$kosmos2" synth --out "$scratch/shapes" --count 3 --quiet
+[[ $(wc -l <"$scratch/shapes/annotations.jsonl") == 6 ]] || fail "a refused synth changed annotations.jsonl"
+"$kosmos2" synth --out "$scratch/shapes" --count 3 --quiet --overwrite >/dev/null || fail "synth --overwrite"
+[[ $(ls "$scratch/shapes/images" | wc -l) == 3 ]] || fail "synth --overwrite left images of the earlier run"
+
+# db export onto the store: refused, the store keeps its samples.
+db=$scratch/store.db
+"$kosmos2" db import --db "$db" --quiet "$scratch/shapes/annotations.jsonl" >/dev/null || fail "db import"
+for out in "$db" "$db-wal"; do
+    expect 1 "the store being exported" -- "$kosmos2" db export --db "$db" --format grit --out "$out"
+done
+"$kosmos2" db stats --db "$db" --json >"$scratch/stats" || fail "db stats after the refused exports"
+grep -q '"samples":3' "$scratch/stats" || fail "the store lost samples: $(cat "$scratch/stats")"
+
+if ((failures)); then
+    echo "$failures failure(s)"
+    exit 1
+fi
+echo "all refusals as expected"
