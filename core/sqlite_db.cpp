@@ -1,12 +1,41 @@
 #include "core/sqlite_db.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
 
 #include "model/error.h"
 
 namespace kosmos::store {
 
 namespace {
+
+// Whether SQLite can open `path` read-only the usual way: its folder takes new files, or the -wal and -shm
+// files a writer leaves are there.
+bool writableFolderOrLog(const std::string& path) {
+    std::error_code error;
+    if (std::filesystem::exists(path + "-wal", error) && std::filesystem::exists(path + "-shm", error)) return true;
+    const std::filesystem::path folder = std::filesystem::absolute(path, error).parent_path();
+    return ::access(folder.c_str(), W_OK) == 0;
+}
+
+// `path` as the path of a file: URI, with the characters a URI gives a meaning escaped.
+std::string uriPath(const std::string& path) {
+    std::string out;
+    for (const char c : path) {
+        if (c == '%' || c == '?' || c == '#') {
+            char escaped[4];
+            std::snprintf(escaped, sizeof escaped, "%%%02X", static_cast<unsigned char>(c));
+            out += escaped;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
 
 [[noreturn]] void throwSqlite(sqlite3* db, const std::string& path, int rc, const std::string& what) {
     const char* message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -128,7 +157,14 @@ Database::Database(const std::string& path, bool readOnly, bool create) : path_(
     int flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (create && !readOnly) flags |= SQLITE_OPEN_CREATE;
     flags |= SQLITE_OPEN_NOMUTEX;   // one connection per thread
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    std::string name = path;
+    if (readOnly && path != ":memory:" && !writableFolderOrLog(path)) {
+        // A WAL database read where its shared-memory file cannot be made (a read-only disk, another user's
+        // folder) and no write-ahead log exists (so no writer is at work): read it as an immutable file.
+        name = "file:" + uriPath(path) + "?immutable=1";
+        flags |= SQLITE_OPEN_URI;
+    }
+    const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close_v2(db_);

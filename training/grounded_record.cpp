@@ -75,12 +75,13 @@ std::string resolveImage(const std::string& field, const std::string& baseDir) {
     return path.lexically_normal().string();
 }
 
-bool fileExists(const std::string& path) {
-    std::error_code ec;
-    return fs::is_regular_file(path, ec);
-}
-
 } // namespace
+
+std::string imageFileProblem(const std::string& path) {
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec)) return {};
+    return "image '" + path + (fs::exists(path, ec) ? "' is not a file" : "' does not exist");
+}
 
 void ReadReport::note(const std::string& message) {
     if (messages.size() < kMaxMessages) messages.push_back(message);
@@ -208,9 +209,9 @@ std::vector<GroundedRecord> readGritJsonl(const std::string& path, ReadReport& r
             ++report.droppedEntities;
             report.note(location + ": " + n + " (entity left out)");
         }
-        if (record && options.requireImage && !fileExists(record->imagePath)) {
-            problem = "image '" + record->imagePath + "' does not exist";
-            record.reset();
+        if (record && options.requireImage) {
+            problem = imageFileProblem(record->imagePath);
+            if (!problem.empty()) record.reset();
         }
         if (!record) {
             ++report.skipped;

@@ -57,6 +57,9 @@ std::vector<GroundedRecord> readGritJsonl(const std::string& path, ReadReport& r
 
 // One GRIT JSON object -> record (no image check). `baseDir` resolves a relative `image`. Returns
 // nothing with `problem` set when the record cannot be used; dropped entities are noted in `notes`.
+// "" when `path` is a regular file; else why a record naming it as its image is skipped.
+std::string imageFileProblem(const std::string& path);
+
 std::optional<GroundedRecord> parseGritRecord(const std::string& jsonText, const std::string& baseDir,
                                               const std::string& location, std::string& problem,
                                               std::vector<std::string>& notes);

@@ -135,6 +135,8 @@ void writeTextFile(const std::string& path, const std::string& text) {
 }
 
 std::string readTextFile(const std::string& path, std::size_t maxBytes) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) throw Error(path + ": is a folder, not a file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(path + ": cannot open");
     in.seekg(0, std::ios::end);

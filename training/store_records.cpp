@@ -30,7 +30,9 @@ std::vector<GroundedRecord> readStoreRecords(const StoreQuery& query, ReadReport
         filter.hasSource = source;
     }
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(query.dbPath, ec)) throw Error(query.dbPath + ": no such database file");
+    if (!std::filesystem::is_regular_file(query.dbPath, ec))
+        throw Error(query.dbPath + (std::filesystem::exists(query.dbPath, ec) ? ": is not a file (a database file is needed)"
+                                                                               : ": no such database file"));
     store::AnnotationStore::Options options;
     options.readOnly = true;
     options.create = false;
@@ -70,9 +72,8 @@ std::vector<GroundedRecord> readStoreRecords(const StoreQuery& query, ReadReport
             }
             std::string problem;
             if (record.imagePath.empty()) problem = "no image";
-            else if (query.requireImage && !std::filesystem::is_regular_file(record.imagePath, ec))
-                problem = "image '" + record.imagePath + "' does not exist";
-            else if (record.nounChunks.empty() && record.refExps.empty())
+            else if (query.requireImage) problem = imageFileProblem(record.imagePath);
+            if (problem.empty() && record.nounChunks.empty() && record.refExps.empty())
                 problem = "no usable box (every entity was invalid or there were none)";
             if (!problem.empty()) {
                 ++report.skipped;

@@ -76,7 +76,7 @@ void runBench(BenchCommandOptions o) {
     const BenchResult r = runBenchmark(o.bench);
     const nlohmann::json j = toJson(r, o.bench);
     if (o.json) {
-        std::cout << j.dump() << "\n";
+        std::cout << jsonText(j) << "\n";
         return;
     }
     std::printf("device %s, %s, batch %d, %lld parameters, LibTorch %s\n", r.device.c_str(), r.dtype.c_str(),

@@ -42,6 +42,13 @@ inline CLI::Validator finiteWithin(double low, double high, bool openLow = false
         range);
 }
 
+// JSON text for stdout: bytes that are not UTF-8 (a file name from a Latin-1 file system) become U+FFFD
+// instead of making the dump throw after the work is done.
+template <class Json>
+std::string jsonText(const Json& json) {
+    return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 // Thrown by commands for a clean "kosmos2: message" exit with status 1 (or `code`).
 struct CommandError {
     std::string message;

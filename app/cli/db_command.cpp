@@ -1,8 +1,10 @@
 // kosmos2 db import / export / stats / check: the annotation store from the command line.
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -39,11 +41,16 @@ struct DbArgs {
     bool verifyHashes = false;
 };
 
-std::unique_ptr<AnnotationStore> openExisting(const std::string& path) {
+// Statistics, checks and exports only read: they open the store read-only, so that a store on a read-only
+// disk or in someone else's folder can still be read.
+std::unique_ptr<AnnotationStore> openExisting(const std::string& path, bool readOnly = true) {
     std::error_code error;
-    if (!std::filesystem::is_regular_file(path, error)) throw CommandError{path + ": no such database file"};
+    if (!std::filesystem::is_regular_file(path, error))
+        throw CommandError{path + (std::filesystem::exists(path, error) ? ": is not a file (a database file is needed)"
+                                                                         : ": no such database file")};
     AnnotationStore::Options options;
     options.create = false;
+    options.readOnly = readOnly;
     return std::make_unique<AnnotationStore>(path, options);
 }
 
@@ -91,6 +98,9 @@ void runImport(const DbArgs& args) {
     options.batchSize = args.batch;
     options.mediaDir = args.mediaDir;
     options.hashImages = !args.noHash;
+    std::error_code error;
+    if (std::filesystem::exists(args.db, error) && ::access(args.db.c_str(), W_OK) != 0)
+        throw CommandError{args.db + ": cannot import into it (" + std::strerror(errno) + ")"};
     AnnotationStore store(args.db);
     ProgressLine progress(args.quiet || args.json);
     options.onProgress = [&](const ImportProgress& p) { progress.show(p); };
@@ -103,13 +113,12 @@ void runImport(const DbArgs& args) {
     if (args.json) {
         nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
         for (const auto& [reason, count] : summary.rejectedBy) reasons[toString(reason)] = count;
-        std::cout << nlohmann::ordered_json{{"imported", summary.imported},
-                                            {"already_stored", summary.alreadyStored},
-                                            {"rejected", summary.rejected},
-                                            {"rejected_by_reason", reasons},
-                                            {"sources_failed", summary.sourcesFailed},
-                                            {"seconds", summary.seconds}}
-                         .dump()
+        std::cout << jsonText(nlohmann::ordered_json{{"imported", summary.imported},
+                                                     {"already_stored", summary.alreadyStored},
+                                                     {"rejected", summary.rejected},
+                                                     {"rejected_by_reason", reasons},
+                                                     {"sources_failed", summary.sourcesFailed},
+                                                     {"seconds", summary.seconds}})
                   << "\n";
     } else {
         std::cout << "imported " << summary.imported << ", already stored " << summary.alreadyStored << ", rejected "
@@ -161,7 +170,7 @@ void runExport(const DbArgs& args) {
 void runStats(const DbArgs& args) {
     auto store = openExisting(args.db);
     const StoreStats stats = computeStats(*store);
-    std::cout << (args.json ? toJson(stats).dump() + "\n" : toText(stats));
+    std::cout << (args.json ? jsonText(toJson(stats)) + "\n" : toText(stats));
 }
 
 void runCheck(const DbArgs& args) {
@@ -170,7 +179,7 @@ void runCheck(const DbArgs& args) {
     options.verifyHashes = args.verifyHashes;
     const CheckReport report = checkStore(*store, options);
     if (args.json) {
-        std::cout << toJson(report).dump() << "\n";
+        std::cout << jsonText(toJson(report)) << "\n";
     } else {
         std::cout << "integrity: " << (report.integrity.empty() ? "ok" : "DAMAGED") << "\n";
         for (const auto& line : report.integrity) std::cout << "  " << line << "\n";

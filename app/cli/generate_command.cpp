@@ -47,7 +47,7 @@ void runGenerate(GenerateOptions o) {
         request.params = o.params;
         GenerationResult result = engine->generate(request);
         if (o.json)
-            std::cout << resultJson(path, o.prompt, result, request.image.width, request.image.height).dump() << "\n";
+            std::cout << jsonText(resultJson(path, o.prompt, result, request.image.width, request.image.height)) << "\n";
         else
             printHuman(path, result, request.image.width, request.image.height);
     }

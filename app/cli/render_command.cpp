@@ -1,4 +1,6 @@
 // kosmos2 render: ground an image and draw the boxes and phrases onto it.
+#include <cctype>
+#include <filesystem>
 #include <iostream>
 
 #include "app/cli/commands.h"
@@ -19,6 +21,9 @@ struct RenderCommandOptions {
 };
 
 void runRender(RenderCommandOptions o) {
+    std::string extension = std::filesystem::path(o.out).extension().string();
+    for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (extension != ".png") throw CommandError{"render writes PNG: --out needs a .png name, not " + o.out};
     o.params.constrainedGrounding = o.constrained;
     LoadOptions load;
     load.device = o.device;
@@ -38,9 +43,10 @@ void runRender(RenderCommandOptions o) {
     }
     saveImagePng(o.out, renderEntities(toRgb(request.image), entities));
     if (o.json)
-        std::cout << resultJson(o.image, o.prompt, result, request.image.width, request.image.height).dump() << "\n";
+        std::cout << jsonText(resultJson(o.image, o.prompt, result, request.image.width, request.image.height)) << "\n";
     else
-        std::cout << o.out << ": " << result.caption << " (" << entities.size() << " grounded phrases)\n";
+        std::cout << o.out << ": " << result.caption << " (" << entities.size()
+                  << (entities.size() == 1 ? " grounded phrase)\n" : " grounded phrases)\n");
 }
 
 } // namespace

@@ -95,7 +95,7 @@ void runSynth(const SynthCommandOptions& o) {
         training.vocabSize = o.vocabSize;
         summary["tokenizer"] = synth::trainTokenizer(captions, training);
     }
-    std::cout << summary.dump() << std::endl;
+    std::cout << jsonText(summary) << std::endl;
 }
 
 } // namespace

@@ -84,7 +84,7 @@ void runTrain(TrainCommandOptions o) {
                                   {"trainable_parameters", result.trainableParameters},
                                   {"samples_per_second", result.samplesPerSecond}};
         if (result.evaluation) summary["evaluation"] = nlohmann::json::parse(training::evalReportJson(*result.evaluation));
-        std::cout << summary.dump() << "\n";
+        std::cout << jsonText(summary) << "\n";
     } else {
         std::printf("%s %lld steps (%lld in this run), loss %.4f -> %.4f, %.2f samples/s, saved in %s\n",
                     result.cancelled ? "stopped after" : "trained", static_cast<long long>(result.steps),

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -20,6 +21,8 @@ using nlohmann::json;
 constexpr std::size_t kMaxConfigBytes = limits::kMaxConfigBytes;
 
 std::string readSmallFile(const std::string& path, bool required, bool& found) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) throw Error(path + ": is a folder, not a file");
     std::ifstream in(path, std::ios::binary);
     found = static_cast<bool>(in);
     if (!in) {

@@ -3,7 +3,8 @@
 # manual says) and 1 with a one-line reason otherwise:
 #   db export onto its own store (or its write-ahead log) leaves the store whole,
 #   synth over an existing dataset or tokenizer needs --overwrite (which also clears the old images),
-#   out-of-range numbers (threads, NaN temperatures, min above max) and contradicting options are refused.
+#   out-of-range numbers (threads, NaN temperatures, min above max) and contradicting options are refused,
+#   a store in a read-only folder can still be read; a read-only store file is not imported into.
 # Usage: check_cli_refusals.sh BIN_DIR TEST_DATA_DIR
 set -uo pipefail
 kosmos2=$1/kosmos2
@@ -56,6 +57,29 @@ for out in "$db" "$db-wal"; do
 done
 "$kosmos2" db stats --db "$db" --json >"$scratch/stats" || fail "db stats after the refused exports"
 grep -q '"samples":3' "$scratch/stats" || fail "the store lost samples: $(cat "$scratch/stats")"
+
+# A store in a folder this user cannot write (as root: read as nobody) is read, checked and exported all the
+# same; importing into a read-only store file is refused before any record is read.
+as_other=()
+[[ $(id -u) == 0 ]] && as_other=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+chmod 755 "$scratch"
+mkdir "$scratch/readonly"
+cp "$db" "$scratch/readonly/store.db"
+chmod 555 "$scratch/readonly"
+if "${as_other[@]}" "$kosmos2" --version >/dev/null 2>&1; then
+    "${as_other[@]}" "$kosmos2" db stats --db "$scratch/readonly/store.db" >"$scratch/out" 2>"$scratch/err" ||
+        fail "db stats of a store in a read-only folder: $(cat "$scratch/err")"
+    grep -q "samples 3" "$scratch/out" || fail "db stats of a read-only store: $(cat "$scratch/out")"
+    "${as_other[@]}" "$kosmos2" db check --db "$scratch/readonly/store.db" >/dev/null 2>"$scratch/err" ||
+        fail "db check of a store in a read-only folder: $(cat "$scratch/err")"
+    chmod 755 "$scratch/readonly"
+    chmod 444 "$scratch/readonly/store.db"
+    expect 1 "store.db: cannot import into it" -- \
+        "${as_other[@]}" "$kosmos2" db import --db "$scratch/readonly/store.db" "$scratch/shapes/annotations.jsonl"
+else
+    echo "note: cannot run the program as another user here; read-only store checks left out"
+fi
+chmod -R u+w "$scratch"
 
 if ((failures)); then
     echo "$failures failure(s)"
