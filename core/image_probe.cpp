@@ -62,6 +62,10 @@ std::string setSize(ImageProbe& out, const char* format, std::int64_t width, std
         return std::string(format) + " header gives an impossible size " + std::to_string(width) + "x" +
                std::to_string(height);
     }
+    if (static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) > limits::kMaxImagePixels) {
+        return std::string(format) + " image of " + std::to_string(width) + "x" + std::to_string(height) +
+               " pixels, more than the " + std::to_string(limits::kMaxImagePixels) + " the model reads";
+    }
     out.format = format;
     out.width = static_cast<int>(width);
     out.height = static_cast<int>(height);
@@ -121,10 +125,9 @@ std::string probeJpeg(const Bytes& bytes, ImageProbe& out) {
 }
 
 std::string probeOther(const Bytes& bytes, const unsigned char* h, std::size_t n, ImageProbe& out) {
-    if (n >= 10 && (std::memcmp(h, "GIF87a", 6) == 0 || std::memcmp(h, "GIF89a", 6) == 0)) {
-        if (bytes.size() < 14) return "truncated GIF";
-        return setSize(out, "gif", le16(h + 6), le16(h + 8));
-    }
+    // Training, evaluation and the engine decode with OpenCV, which reads no GIF: refused here, not later.
+    if (n >= 6 && (std::memcmp(h, "GIF87a", 6) == 0 || std::memcmp(h, "GIF89a", 6) == 0))
+        return "a GIF image, which the model cannot read (PNG, JPEG, BMP and WebP are imported)";
     if (n >= 26 && h[0] == 'B' && h[1] == 'M') {
         const std::uint32_t dataOffset = le32(h + 10);
         const std::uint32_t headerSize = le32(h + 14);
@@ -147,7 +150,7 @@ std::string probeOther(const Bytes& bytes, const unsigned char* h, std::size_t n
         }
         return "WebP with an unknown first chunk";
     }
-    return "not a PNG, JPEG, GIF, BMP or WebP image";
+    return "not a PNG, JPEG, BMP or WebP image";
 }
 
 std::string probe(const Bytes& bytes, ImageProbe& out) {

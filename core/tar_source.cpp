@@ -26,7 +26,7 @@ struct Member {
 
 bool isImageExtension(const std::string& extension) {
     return extension == "jpg" || extension == "jpeg" || extension == "png" || extension == "webp" ||
-           extension == "bmp" || extension == "gif";
+           extension == "bmp";
 }
 
 class TarSource : public RecordSource {
