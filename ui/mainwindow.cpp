@@ -87,7 +87,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     const QRect screen = this->screen() ? this->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
     resize(QSize(1280, 800).boundedTo(screen.size()));
     const auto dock = [this](const char* name) { return findChild<QDockWidget*>(QString::fromLatin1(name)); };
-    resizeDocks({dock("promptDock"), mBrowserDock}, {380, 280}, Qt::Horizontal);
+    resizeDocks({dock("promptDock"), mBrowserDock}, {450, 280}, Qt::Horizontal);   // the annotation panel's buttons need 440
     // The prompt's tab (shared with the model and the annotation panel) and the result's text and box table.
     resizeDocks({dock("promptDock"), dock("resultDock")}, {330, 430}, Qt::Vertical);
 

@@ -69,6 +69,23 @@ const EditEntity* AnnotationDocument::entityWithSpan(int start, int end) const {
     return nullptr;
 }
 
+QList<quint64> AnnotationDocument::twinEntities(quint64 uid) const {
+    QList<quint64> twins;
+    const EditEntity* e = entity(uid);
+    if (!e || !e->linked()) return twins;
+    for (const EditEntity& other : mEntities)
+        if (other.uid != uid && other.record.kind != e->record.kind && other.record.spanStart == e->record.spanStart &&
+            other.record.spanEnd == e->record.spanEnd && other.record.boxes == e->record.boxes)
+            twins.append(other.uid);
+    return twins;
+}
+
+QList<BoxRef> AnnotationDocument::twinBoxes(const BoxRef& ref) const {
+    QList<BoxRef> twins;
+    for (const quint64 uid : twinEntities(ref.uid)) twins.append({uid, ref.box});
+    return twins;
+}
+
 quint64 AnnotationDocument::uidAtResultIndex(int index) const {
     const int entities = static_cast<int>(mEntities.size());
     if (index >= 0 && index < entities) return mEntities[static_cast<std::size_t>(index)].uid;

@@ -43,6 +43,11 @@ public:
     std::optional<kosmos::Box> box(const BoxRef& ref) const;
     // The entity whose span is exactly [start, end), or nullptr.
     const EditEntity* entityWithSpan(int start, int end) const;
+    // GRIT often lists an object twice, as a noun chunk and as a referring expression with the same span and
+    // boxes. Edits of one box or entity go to its twins too, so that the two stay one object: the same
+    // box of the other entities with `uid`'s span, boxes and the other kind; the other entity for entities.
+    QList<BoxRef> twinBoxes(const BoxRef& ref) const;
+    QList<quint64> twinEntities(quint64 uid) const;
 
     // Positions in the shown result (annotationresult.h): entities first, then suggestions.
     quint64 uidAtResultIndex(int index) const;

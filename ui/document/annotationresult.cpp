@@ -24,6 +24,7 @@ void append(AnnotationResult& out, const EditEntity& entity, bool suggestion) {
     info.spanCut = entity.spanCut;
     info.linked = entity.linked();
     info.hasConfidence = record.confidence.has_value();
+    info.refExp = record.kind == kosmos::store::EntityKind::RefExp;
     info.source = QString::fromLatin1(kosmos::store::toString(record.source));
     out.annotations.append(info);
     out.uids.append(entity.uid);

@@ -34,9 +34,18 @@ void EntityListModel::reset(const kosmos::GenerationResult& result, const QSize&
     mResult = result;
     mImageSize = imageSize;
     mRows.clear();
-    for (int e = 0; e < static_cast<int>(mResult.entities.size()); ++e)
-        for (int b = 0; b < static_cast<int>(mResult.entities[static_cast<std::size_t>(e)].boxes.size()); ++b)
-            mRows.append(Row{e, b});
+    mColorIndex.clear();
+    for (int e = 0; e < static_cast<int>(mResult.entities.size()); ++e) {
+        const auto& entity = mResult.entities[static_cast<std::size_t>(e)];
+        for (int b = 0; b < static_cast<int>(entity.boxes.size()); ++b) mRows.append(Row{e, b});
+        int color = e;
+        for (int earlier = 0; earlier < e && entity.span.second > entity.span.first; ++earlier)
+            if (mResult.entities[static_cast<std::size_t>(earlier)].span == entity.span) {
+                color = mColorIndex[earlier];
+                break;
+            }
+        mColorIndex.append(color);
+    }
     mHasResult = true;
     mHoveredEntity = -1;
     endResetModel();
@@ -48,6 +57,7 @@ void EntityListModel::clear() {
     mAnnotations.clear();
     mAnnotationMode = false;
     mRows.clear();
+    mColorIndex.clear();
     mHasResult = false;
     mHoveredEntity = -1;
     endResetModel();
@@ -61,7 +71,9 @@ QString EntityListModel::label(int entity) const {
     const QString phrase = QString::fromStdString(mResult.entities[static_cast<std::size_t>(entity)].phrase);
     const EntityAnnotation* info = annotation(entity);
     if (!info) return phrase;
-    QString text = info->linked ? phrase : tr("(no phrase)");
+    QString text = info->linked                                ? phrase
+                   : info->suggestion && !phrase.isEmpty() ? tr("%1 (not in the caption)").arg(phrase)
+                                                           : tr("(no phrase)");
     if (info->spanCut) text = QStringLiteral("\u26A0 ") + text;
     if (info->suggestion) text = tr("suggested: %1").arg(text);
     return text;
@@ -123,7 +135,8 @@ QVariant EntityListModel::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole:
         switch (index.column()) {
         case PhraseColumn: {
-            const QString text = label(row.entity);
+            QString text = label(row.entity);
+            if (info && info->refExp) text += tr(" · ref. exp.");
             return entity.boxes.size() > 1 ? QStringLiteral("%1 (%2/%3)").arg(text).arg(row.box + 1).arg(entity.boxes.size())
                                            : text;
         }
@@ -140,11 +153,11 @@ QVariant EntityListModel::data(const QModelIndex& index, int role) const {
         }
         return {};
     case Qt::DecorationRole:
-        return index.column() == PhraseColumn ? QVariant(entityColor(row.entity)) : QVariant();
+        return index.column() == PhraseColumn ? QVariant(entityColor(colorIndex(row.entity))) : QVariant();
     case Qt::ToolTipRole:
         if (info) {
             return tr("%1\nbox (normalised) %2, %3 – %4, %5\nsource: %6%7")
-                .arg(label(row.entity))
+                .arg(label(row.entity) + (info->refExp ? tr(" (a referring expression, GRIT's ref_exps)") : QString()))
                 .arg(detail.box[0], 0, 'f', 4).arg(detail.box[1], 0, 'f', 4)
                 .arg(detail.box[2], 0, 'f', 4).arg(detail.box[3], 0, 'f', 4)
                 .arg(info->source,
@@ -158,7 +171,7 @@ QVariant EntityListModel::data(const QModelIndex& index, int role) const {
             .arg(formatConfidence(detail.confidence));
     case Qt::BackgroundRole:
         if (row.entity == mHoveredEntity) {
-            QColor tint = entityColor(row.entity);
+            QColor tint = entityColor(colorIndex(row.entity));
             tint.setAlpha(70);
             return tint;
         }
@@ -174,7 +187,7 @@ QVariant EntityListModel::data(const QModelIndex& index, int role) const {
             .normalized();
     }
     case ConfidenceRole: return detail.confidence;
-    case ColorRole: return entityColor(row.entity);
+    case ColorRole: return entityColor(colorIndex(row.entity));
     case PhraseRole: return phrase;
     case LabelRole: return label(row.entity);
     case SuggestionRole: return info && info->suggestion;

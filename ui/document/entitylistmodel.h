@@ -16,6 +16,7 @@ struct EntityAnnotation {
     bool spanCut = false;       // a caption edit cut through its phrase
     bool linked = true;         // has a span in the caption
     bool hasConfidence = true;  // false: the confidence column shows a dash
+    bool refExp = false;        // GRIT's ref_exps rather than noun_chunks
     QString source;             // "imported", "model", "human"
 };
 
@@ -51,6 +52,10 @@ public:
     const kosmos::BoxDetail* boxDetail(int row) const;
     QList<int> rowsOfEntity(int entity) const;
 
+    // The colour of an entity is that of the first entity with its phrase span (GRIT lists an object as a
+    // noun chunk and again as a referring expression): entityColor(colorIndex(entity)).
+    int colorIndex(int entity) const { return entity >= 0 && entity < mColorIndex.size() ? mColorIndex[entity] : entity; }
+
     int hoveredEntity() const { return mHoveredEntity; }
     void setHoveredEntity(int entity);
 
@@ -75,6 +80,7 @@ private:
     kosmos::GenerationResult mResult;
     QSize mImageSize;
     QList<Row> mRows;
+    QList<int> mColorIndex;
     bool mHasResult = false;
     QList<EntityAnnotation> mAnnotations;
     bool mAnnotationMode = false;

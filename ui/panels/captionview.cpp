@@ -159,7 +159,7 @@ QString CaptionView::captionHtml() const {
     for (const Span& span : spans) {
         if (span.begin < cursor) continue;   // overlapping (nested) phrases: the first one wins
         html += codePoints(caption, cursor, span.begin);
-        const QColor color = entityColor(span.entity);
+        const QColor color = entityColor(entities->colorIndex(span.entity));
         QString style;
         if (selected.contains(span.entity)) {
             style = QStringLiteral("background-color:%1; color:%2; font-weight:bold;")

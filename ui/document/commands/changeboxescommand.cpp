@@ -30,7 +30,14 @@ ChangeBoxesCommand::ChangeBoxesCommand(AnnotationDocument* document,
       mDocument(document),
       mKind(kind),
       mDragSerial(dragSerial) {
+    // Twins are found before any box changes (once changed, they no longer match).
+    std::vector<std::pair<BoxRef, kosmos::Box>> changes;
     for (const auto& [ref, box] : newBoxes) {
+        changes.emplace_back(ref, box);
+        for (const BoxRef& twin : document->twinBoxes(ref)) changes.emplace_back(twin, box);
+    }
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        const auto& [ref, box] = changes[i];
         const EditEntity* current = document->entity(ref.uid);
         if (!current || ref.box < 0 || ref.box >= static_cast<int>(current->record.boxes.size())) continue;
         auto edited = std::find_if(mEntities.begin(), mEntities.end(), [&](const EditEntity& e) { return e.uid == ref.uid; });
@@ -40,7 +47,8 @@ ChangeBoxesCommand::ChangeBoxesCommand(AnnotationDocument* document,
             document->markEdited(edited->record);
         }
         edited->record.boxes[static_cast<std::size_t>(ref.box)] = box;
-        mRefs.append(ref);
+        if (std::any_of(newBoxes.begin(), newBoxes.end(), [&](const auto& asked) { return asked.first == ref; }))
+            mRefs.append(ref);   // the boxes asked for, for the views to select
     }
 }
 

@@ -13,10 +13,12 @@ RemoveBoxesCommand::RemoveBoxesCommand(AnnotationDocument* document, const QList
                         boxes.size() > 1 ? QCoreApplication::translate("Commands", "Delete Boxes")
                                          : QCoreApplication::translate("Commands", "Delete Box"),
                         parent) {
+    QList<BoxRef> withTwins = boxes;
+    for (const BoxRef& ref : boxes) withTwins += document->twinBoxes(ref);
     std::vector<EditEntity> edited = document->entities();
     for (EditEntity& entity : edited) {
         std::vector<int> doomed;
-        for (const BoxRef& ref : boxes)
+        for (const BoxRef& ref : withTwins)
             if (ref.uid == entity.uid && ref.box >= 0 && ref.box < static_cast<int>(entity.record.boxes.size()))
                 doomed.push_back(ref.box);
         if (doomed.empty()) continue;

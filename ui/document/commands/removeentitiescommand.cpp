@@ -14,8 +14,10 @@ RemoveEntitiesCommand::RemoveEntitiesCommand(AnnotationDocument* document, const
                         entities.size() > 1 ? QCoreApplication::translate("Commands", "Remove Entities")
                                             : QCoreApplication::translate("Commands", "Remove Entity"),
                         parent) {
+    QList<quint64> withTwins = entities;
+    for (const quint64 uid : entities) withTwins += document->twinEntities(uid);
     std::vector<EditEntity> edited = document->entities();
-    edited.erase(std::remove_if(edited.begin(), edited.end(), [&](const EditEntity& e) { return entities.contains(e.uid); }),
+    edited.erase(std::remove_if(edited.begin(), edited.end(), [&](const EditEntity& e) { return withTwins.contains(e.uid); }),
                  edited.end());
     setEdited(std::move(edited));
 }
