@@ -559,6 +559,7 @@ void MainWindow::setCurrentImage(const QImage& image, const QString& path, const
     closeSample();
     ++mImageSerial;
     mDocument->setRunning(false);
+    mRunStatus->clear();   // the speed of a run on the image before
     mDocument->setImage(image, path, title);
     showStoredResult();
     updateImageStatus();

@@ -72,6 +72,11 @@ void MainWindow::connectStore() {
         if (!folder.isEmpty()) openFolder(folder);
     });
     connect(mBrowser, &DatasetBrowser::openSampleImagesRequested, mStores->openSampleImagesAction, &QAction::trigger);
+    connect(mBrowser, &DatasetBrowser::importSamplesRequested, this, [this] {
+        const QString annotations = QDir(sampleImagesFolder()).absoluteFilePath(QStringLiteral("../annotations.jsonl"));
+        if (QFileInfo(annotations).isFile()) mStores->startImport({QDir::cleanPath(annotations)});
+        else reportError(tr("Cannot import the samples"), tr("%1: no such file").arg(QDir::cleanPath(annotations)));
+    });
     connect(mBrowser, &DatasetBrowser::importRequested, mStores->importAction, &QAction::trigger);
     connect(mBrowser->model(), &SampleListModel::queryFailed, this,
             [this](const QString& message) { showStatus(tr("Dataset: %1").arg(message)); });
@@ -99,7 +104,9 @@ void MainWindow::updateStoreActions() {
 QString MainWindow::folderRunSummary(int imagesDone) const {
     const QString images = countOf(imagesDone, tr("image"), tr("images"));
     if (mBatchStoreFile.isEmpty()) return tr("Ran on %1; results saved beside the images as *.kosmos2.json.").arg(images);
-    return tr("Ran on %1; results saved to the store %2 as model annotations.").arg(images, QFileInfo(mBatchStoreFile).fileName());
+    return tr("Ran on %1; results saved to the store %2 as model annotations, and beside the images as *.kosmos2.json "
+              "where the folder can be written.")
+        .arg(images, QFileInfo(mBatchStoreFile).fileName());
 }
 
 qint64 MainWindow::saveResultToStore() {

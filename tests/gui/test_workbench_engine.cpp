@@ -243,6 +243,9 @@ private slots:
         QCOMPARE(window.document()->result().generatedIds, result.generatedIds);
         auto* runStatus = window.findChild<QLabel*>(QStringLiteral("runStatus"));
         QVERIFY(runStatus && runStatus->text().contains(QStringLiteral("tok/s")));
+        // Another image: the speed of that run is no longer shown.
+        QVERIFY(window.openImage(fixtureImage("checker_224x224.png")));
+        QVERIFY(runStatus->text().isEmpty());
     }
 
     void cancelStopsARun() {

@@ -184,7 +184,11 @@ void DatasetBrowser::buildControls() {
     mOpenSamples->setObjectName(QStringLiteral("openSampleImagesButton"));
     mImport = new QPushButton(tr("Import Annotations…"), empty);
     mImport->setObjectName(QStringLiteral("browserImportButton"));
-    connect(mOpenSamples, &QPushButton::clicked, this, &DatasetBrowser::openSampleImagesRequested);
+    connect(mOpenSamples, &QPushButton::clicked, this, [this] {
+        // An empty store is filled with the samples' annotations; without a store, the pictures are opened.
+        if (mModel->store()) emit importSamplesRequested();
+        else emit openSampleImagesRequested();
+    });
     connect(mImport, &QPushButton::clicked, this, &DatasetBrowser::importRequested);
     auto* emptyLayout = new QVBoxLayout(empty);
     emptyLayout->addStretch(1);
@@ -326,6 +330,9 @@ void DatasetBrowser::updateEmptyState() {
     } else {
         mEmptyText->setText(tr("No sample matches these filters."));
     }
+    mOpenSamples->setText(hasStore ? tr("Import the Sample Annotations") : tr("Open Sample Images"));
+    mOpenSamples->setToolTip(hasStore ? tr("Import the annotations of the synthetic sample pictures into this store")
+                                      : tr("Open the synthetic sample pictures that come with the workbench"));
     mOpenSamples->setVisible(mSampleImagesAvailable && (storeEmpty || !hasStore));
     mImport->setVisible(hasStore && storeEmpty);
     mStack->setCurrentIndex(1);

@@ -59,6 +59,7 @@ public:
 signals:
     void sampleActivated(qint64 sampleId);
     void openSampleImagesRequested();
+    void importSamplesRequested();   // the sample images' annotations into the open (empty) store
     void importRequested();
 
 private:

@@ -30,7 +30,8 @@ void EntityBoxItem::setEmphasis(Emphasis emphasis) {
     if (emphasis == mEmphasis) return;
     mEmphasis = emphasis;
     mLabel->setEmphasized(emphasis == Emphasis::Hovered || emphasis == Emphasis::Selected);
-    mLabel->setOpacity(emphasis == Emphasis::Dimmed ? 0.45 : 1.0);
+    // Dimmed boxes step back, but their labels stay readable (at 0.45 white text on a pale tint was not).
+    mLabel->setOpacity(emphasis == Emphasis::Dimmed ? 0.8 : 1.0);
     update();
 }
 

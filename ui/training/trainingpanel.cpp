@@ -106,6 +106,8 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     splitter->setStretchFactor(1, 3);
     splitter->setStretchFactor(2, 1);
     splitter->setChildrenCollapsible(false);
+    // The whole form where the window is wide enough; it scrolls sideways only in a narrow one.
+    splitter->setSizes({mSettings->sizeHint().width() + 24, 520, 200});
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(splitter);

@@ -57,6 +57,12 @@ TrainingSettingsWidget::TrainingSettingsWidget(QWidget* parent) : QWidget(parent
     layout->addWidget(buildOptimisationGroup());
     layout->addWidget(buildRunGroup());
     layout->addStretch(1);
+    // Long choices ("Keep an existing checkpoint (stop)") must not set the form's width: the panel shares
+    // the bottom of the window with the charts and the log.
+    for (QComboBox* box : findChildren<QComboBox*>()) {
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        box->setMinimumContentsLength(8);
+    }
     setDevices({QStringLiteral("cpu")});
     updateSourceWidgets();
 }
