@@ -2,6 +2,7 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "app/cli/commands.h"
@@ -23,6 +24,12 @@ at::Tensor row(const std::vector<std::int64_t>& values) {
 }
 
 void runDump(const DumpOptions& o) {
+    // The dump replaces its file whole: never one of the model's own files (its weights, an index shard).
+    std::error_code error;
+    const std::filesystem::path out = std::filesystem::weakly_canonical(std::filesystem::absolute(o.out, error), error);
+    const std::filesystem::path modelDir = std::filesystem::weakly_canonical(std::filesystem::absolute(o.model, error), error);
+    if (out.parent_path() == modelDir && std::filesystem::exists(out, error))
+        throw CommandError{o.out + ": is a file of the model folder " + o.model + "; write the dump elsewhere"};
     LoadOptions load;
     load.device = o.device;
     load.dtype = o.dtype;

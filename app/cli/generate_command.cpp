@@ -7,6 +7,7 @@
 #include "core/media/image_io.h"
 #include "model/engine/engine.h"
 #include "model/engine/runtime_info.h"
+#include "model/error.h"
 
 namespace kosmos::cli {
 namespace {
@@ -40,9 +41,17 @@ void runGenerate(GenerateOptions o) {
     load.device = o.device;
     load.dtype = o.dtype;
     auto engine = Engine::load(o.model, load);
+    std::size_t unreadable = 0;
     for (const std::string& path : o.images) {
         GenerationRequest request;
-        request.image = loadImageFile(path);
+        // An unreadable image is reported and the others still run; the exit status says one failed.
+        try {
+            request.image = loadImageFile(path);
+        } catch (const Error& e) {
+            std::fprintf(stderr, "kosmos2: %s\n", e.what());
+            ++unreadable;
+            continue;
+        }
         request.prompt = o.prompt;
         request.params = o.params;
         GenerationResult result = engine->generate(request);
@@ -51,6 +60,9 @@ void runGenerate(GenerateOptions o) {
         else
             printHuman(path, result, request.image.width, request.image.height);
     }
+    if (unreadable > 0)
+        throw CommandError{std::to_string(unreadable) + " of " + std::to_string(o.images.size()) +
+                           (o.images.size() == 1 ? " image" : " images") + " could not be read"};
 }
 
 } // namespace

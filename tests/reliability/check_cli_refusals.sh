@@ -4,7 +4,8 @@
 #   db export onto its own store (or its write-ahead log) leaves the store whole,
 #   synth over an existing dataset or tokenizer needs --overwrite (which also clears the old images),
 #   out-of-range numbers (threads, NaN temperatures, min above max) and contradicting options are refused,
-#   a store in a read-only folder can still be read; a read-only store file is not imported into.
+#   a store in a read-only folder can still be read; a read-only store file is not imported into,
+#   generate goes on past an unreadable image, dump never replaces a file of the model folder.
 # Usage: check_cli_refusals.sh BIN_DIR TEST_DATA_DIR
 set -uo pipefail
 kosmos2=$1/kosmos2
@@ -41,6 +42,19 @@ expect 2 "--batch-size" -- "$kosmos2" eval --model "$model" --data x.jsonl --bat
 # A request the model cannot satisfy: status 1, one line.
 expect 1 "min_new_tokens \(10\) is more than max_new_tokens \(3\)" -- \
     "$kosmos2" generate --model "$model" --image "$image" --min-new-tokens 10 --max-new-tokens 3
+
+# Several images, one unreadable: the others still run, the status says one failed.
+"$kosmos2" generate --model "$model" --image "$scratch/missing.png" --image "$image" --max-new-tokens 3 \
+    >"$scratch/out" 2>"$scratch/err"
+status=$?
+[[ $status == 1 ]] || fail "generate with an unreadable image: status $status"
+grep -q "gradient_640x480.png: " "$scratch/out" || fail "generate skipped the readable image: $(cat "$scratch/out")"
+grep -q "1 of 2 images could not be read" "$scratch/err" || fail "generate: $(cat "$scratch/err")"
+# dump never writes over a file of the model folder.
+cp -r "$model" "$scratch/model"
+expect 1 "is a file of the model folder" -- \
+    "$kosmos2" dump --model "$scratch/model" --image "$image" --out "$scratch/model/model.safetensors"
+cmp -s "$model/model.safetensors" "$scratch/model/model.safetensors" || fail "dump changed the model's weights"
 
 # synth: an existing dataset is replaced only with --overwrite, and then no image of the old run stays.
 "$kosmos2" synth --out "$scratch/shapes" --count 6 --quiet >/dev/null || fail "synth into a new folder"
