@@ -288,6 +288,25 @@ private slots:
         QCOMPARE(errors.size(), 1);
     }
 
+    // A file of the folder that cannot be read is marked in the strip (icon and tooltip) before it is clicked.
+    void unreadableThumbnailIsMarked() {
+        QTemporaryDir folder;
+        QVERIFY(copyFile(fixtureImage("checker_224x224.png"), folder.filePath(QStringLiteral("a-good.png"))));
+        {
+            QFile f(folder.filePath(QStringLiteral("b-bad.png")));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("not a picture at all");
+        }
+        TestWindow window;
+        window.show();
+        QVERIFY(window.openFolder(folder.path()));
+        ThumbnailStrip* strip = window.thumbnails();
+        QCOMPARE(strip->count(), 2);
+        QTRY_COMPARE(strip->loadedThumbnails(), 2);
+        QVERIFY(!strip->item(0)->toolTip().contains(QStringLiteral("cannot be read")));
+        QVERIFY2(strip->item(1)->toolTip().contains(QStringLiteral("cannot be read")), qPrintable(strip->item(1)->toolTip()));
+    }
+
     void sessionIsRestored() {
         const QString image = QFileInfo(fixtureImage("gradient_640x480.png")).absoluteFilePath();
         {

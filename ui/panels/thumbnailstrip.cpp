@@ -3,6 +3,7 @@
 #include <QFileInfo>
 #include <QImageReader>
 #include <QPainter>
+#include <QStyle>
 #include <QtConcurrent/QtConcurrentMap>
 
 namespace kosmos::ui {
@@ -86,6 +87,8 @@ void ThumbnailStrip::setImages(const QStringList& paths) {
                               image);
             painter.end();
             thumb.image = canvas;
+        } else {
+            thumb.error = reader.errorString();
         }
         return thumb;
     }));
@@ -94,7 +97,14 @@ void ThumbnailStrip::setImages(const QStringList& paths) {
 void ThumbnailStrip::onThumbnailReady(int index) {
     const Thumbnail thumb = mWatcher.resultAt(index);
     if (thumb.generation != mGeneration || index >= count()) return;
-    if (!thumb.image.isNull()) item(index)->setIcon(QIcon(QPixmap::fromImage(thumb.image)));
+    QListWidgetItem* entry = item(index);
+    if (!thumb.image.isNull()) {
+        entry->setIcon(QIcon(QPixmap::fromImage(thumb.image)));
+    } else {
+        // A file that cannot be read is marked as such before anyone clicks it.
+        entry->setIcon(style()->standardIcon(QStyle::SP_MessageBoxWarning));
+        entry->setToolTip(tr("%1\ncannot be read: %2").arg(mPaths.value(index), thumb.error));
+    }
     ++mLoaded;
 }
 

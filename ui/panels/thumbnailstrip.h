@@ -35,6 +35,7 @@ private:
     struct Thumbnail {
         int generation = 0;
         QImage image;
+        QString error;   // why the file could not be read (image null)
     };
     void onThumbnailReady(int index);
 
