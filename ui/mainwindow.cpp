@@ -378,8 +378,9 @@ void MainWindow::keepOnScreen() {
     if (wanted != size()) resize(wanted);
     QRect outer = frameGeometry();
     if (available.contains(outer)) return;
-    outer.moveLeft(std::clamp(outer.left(), available.left(), std::max(available.left(), available.right() - outer.width() + 1)));
-    outer.moveTop(std::clamp(outer.top(), available.top(), std::max(available.top(), available.bottom() - outer.height() + 1)));
+    const int right = std::max(available.left(), available.right() - outer.width() + 1);
+    const int bottom = std::max(available.top(), available.bottom() - outer.height() + 1);
+    outer.moveTopLeft({std::clamp(outer.left(), available.left(), right), std::clamp(outer.top(), available.top(), bottom)});
     move(outer.topLeft());
 }
 

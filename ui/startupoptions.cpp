@@ -39,7 +39,8 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
         QCoreApplication::translate("main", "Save a screenshot of the window after loading (and running), then quit."),
         QStringLiteral("file"));
     const QCommandLineOption noSession(QStringLiteral("no-session"),
-                                       QCoreApplication::translate("main", "Do not restore or save settings (the demo model is loaded unless --model names one)."));
+                                       QCoreApplication::translate("main", "Do not restore or save settings (the demo "
+                                                                           "model is loaded unless --model names one)."));
     const QCommandLineOption training(QStringLiteral("training"),
                                       QCoreApplication::translate("main", "Open the training panel."));
     const QCommandLineOption store(QStringLiteral("store"),

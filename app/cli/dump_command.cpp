@@ -26,9 +26,10 @@ at::Tensor row(const std::vector<std::int64_t>& values) {
 void runDump(const DumpOptions& o) {
     // The dump replaces its file whole: never one of the model's own files (its weights, an index shard).
     std::error_code error;
-    const std::filesystem::path out = std::filesystem::weakly_canonical(std::filesystem::absolute(o.out, error), error);
-    const std::filesystem::path modelDir = std::filesystem::weakly_canonical(std::filesystem::absolute(o.model, error), error);
-    if (out.parent_path() == modelDir && std::filesystem::exists(out, error))
+    namespace fs = std::filesystem;
+    const fs::path out = fs::weakly_canonical(fs::absolute(o.out, error), error);
+    const fs::path modelDir = fs::weakly_canonical(fs::absolute(o.model, error), error);
+    if (out.parent_path() == modelDir && fs::exists(out, error))
         throw CommandError{o.out + ": is a file of the model folder " + o.model + "; write the dump elsewhere"};
     LoadOptions load;
     load.device = o.device;

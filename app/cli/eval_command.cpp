@@ -73,7 +73,9 @@ void addEvalCommand(CLI::App& app) {
     cmd->add_option("--data", o->data, "GRIT JSONL with `image` paths")->required();
     cmd->add_option("--task", o->eval.task, "rec | caption | all")->capture_default_str();
     cmd->add_option("--limit", o->eval.limit, "Evaluate the first N records only");
-    cmd->add_option("--batch-size", o->eval.batchSize, "Prompts per batch")->check(CLI::Range(1, 4096))->capture_default_str();
+    cmd->add_option("--batch-size", o->eval.batchSize, "Prompts per batch")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
     cmd->add_option("--device", o->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
     cmd->add_option("--dtype", o->dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
     cmd->add_option("--threads", o->threads, "CPU threads (0: one per core)")->check(CLI::Range(0, kMaxThreads));

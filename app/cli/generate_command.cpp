@@ -75,7 +75,8 @@ void addGenerateCommand(CLI::App& app) {
     cmd->add_option("--prompt", o->prompt, "Prompt, e.g. '<grounding>An image of'")->capture_default_str();
     cmd->add_option("--max-new-tokens", o->params.maxNewTokens, "Tokens to generate at most (default: checkpoint, else 128)")
         ->check(CLI::Range(1, 1 << 20));
-    cmd->add_option("--min-new-tokens", o->params.minNewTokens, "Tokens to generate at least")->check(CLI::Range(0, 1 << 20));
+    cmd->add_option("--min-new-tokens", o->params.minNewTokens, "Tokens to generate at least")
+        ->check(CLI::Range(0, 1 << 20));
     cmd->add_option("--num-beams", o->params.numBeams, "Beam search width")->check(CLI::Range(1, 64));
     cmd->add_option("--no-repeat-ngram-size", o->params.noRepeatNgramSize, "Ban repeated n-grams of this size (0: off)")
         ->check(CLI::Range(0, 1024));

@@ -19,7 +19,8 @@ void runInit(InitCommandOptions o) {
     o.request.init.balancedLatentQueries = !o.stockLatentQueries;
     const std::int64_t parameters = training::createModelFolder(o.request);
     if (o.json) {
-        std::cout << jsonText(nlohmann::json{{"out", o.request.outDir}, {"parameters", parameters}, {"seed", o.request.init.seed}})
+        std::cout << jsonText(nlohmann::json{
+                         {"out", o.request.outDir}, {"parameters", parameters}, {"seed", o.request.init.seed}})
                   << "\n";
     } else {
         std::cout << o.request.outDir << ": new model with " << parameters << " parameters (seed " << o.request.init.seed

@@ -60,7 +60,8 @@ void addRenderCommand(CLI::App& app) {
     cmd->add_option("--out", o->out, "Output PNG")->required();
     cmd->add_option("--max-new-tokens", o->params.maxNewTokens, "Tokens to generate at most")->check(CLI::Range(1, 1 << 20));
     cmd->add_option("--num-beams", o->params.numBeams, "Beam search width")->check(CLI::Range(1, 64));
-    cmd->add_option("--no-repeat-ngram-size", o->params.noRepeatNgramSize, "Ban repeated n-grams (0: off)")->check(CLI::Range(0, 1024));
+    cmd->add_option("--no-repeat-ngram-size", o->params.noRepeatNgramSize, "Ban repeated n-grams (0: off)")
+        ->check(CLI::Range(0, 1024));
     cmd->add_flag("--constrained", o->constrained, "Only well-formed <object> spans");
     cmd->add_option("--min-confidence", o->minConfidence, "Leave out boxes below this confidence")
         ->check(finiteWithin(0, 1));

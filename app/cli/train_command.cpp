@@ -130,7 +130,8 @@ void addTrainCommand(CLI::App& app) {
     cmd->add_option("--lora-alpha", t.lora.alpha, "LoRA alpha (scale alpha/rank)")->capture_default_str();
     cmd->add_option("--lora-dropout", t.lora.dropout, "LoRA dropout")->capture_default_str();
     cmd->add_option("--lora-targets", o->targets, "Comma-separated module names (q_proj,v_proj) or all-linear");
-    CLI::Option* freeze = cmd->add_flag_callback("--freeze-vision", [o] { o->trainer.freezeVision = 1; }, "Do not train the vision tower");
+    CLI::Option* freeze =
+        cmd->add_flag_callback("--freeze-vision", [o] { o->trainer.freezeVision = 1; }, "Do not train the vision tower");
     cmd->add_flag_callback("--train-vision", [o] { o->trainer.freezeVision = 0; },
                            "Train the vision tower (LoRA: adapters in it too)")
         ->excludes(freeze);

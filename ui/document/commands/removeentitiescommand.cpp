@@ -17,8 +17,8 @@ RemoveEntitiesCommand::RemoveEntitiesCommand(AnnotationDocument* document, const
     QList<quint64> withTwins = entities;
     for (const quint64 uid : entities) withTwins += document->twinEntities(uid);
     std::vector<EditEntity> edited = document->entities();
-    edited.erase(std::remove_if(edited.begin(), edited.end(), [&](const EditEntity& e) { return withTwins.contains(e.uid); }),
-                 edited.end());
+    const auto doomed = [&](const EditEntity& e) { return withTwins.contains(e.uid); };
+    edited.erase(std::remove_if(edited.begin(), edited.end(), doomed), edited.end());
     setEdited(std::move(edited));
 }
 
