@@ -32,6 +32,15 @@ int main(int argc, char** argv) {
         return text;
     });
     kosmos::cli::registerAll(app);
+    // CLI11 would answer a mistyped command with "A subcommand is required".
+    if (argc > 1 && argv[1][0] != '-') {
+        try {
+            app.get_subcommand(argv[1]);
+        } catch (const CLI::OptionNotFound&) {
+            std::fprintf(stderr, "kosmos2: unknown command '%s' (kosmos2 --help lists the commands)\n", argv[1]);
+            return 2;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -157,7 +157,7 @@ private:
         if (scan_.consume(']')) return true;
         do {
             if (entries.size() == kMaxEntriesPerList) {
-                tooMany_ = true;   // read on (the JSON must still be checked), keep nothing more
+                if (tooMany_.empty()) tooMany_ = name_;   // read on (the JSON must still be checked), keep nothing more
                 std::string ignored;
                 if (!scan_.copyValue(ignored, 2)) return false;
                 continue;
@@ -193,7 +193,8 @@ private:
     }
 
     std::string entities(const std::vector<RawEntry>& entries, const char* list, EntityKind kind, std::int64_t length) {
-        if (tooMany_) return "more than " + std::to_string(kMaxEntriesPerList) + " entries in a list";
+        if (!tooMany_.empty())
+            return "'" + tooMany_ + "' has more than " + std::to_string(kMaxEntriesPerList) + " entries";
         for (std::size_t i = 0; i < entries.size(); ++i) {
             const RawEntry& raw = entries[i];
             const auto problem = [&](const std::string& reason) {
@@ -230,7 +231,7 @@ private:
     std::set<std::string> seen_;
     std::string extra_;
     bool hasCaption_ = false;
-    bool tooMany_ = false;
+    std::string tooMany_;   // the first list with more entries than are kept
     unsigned lists_ = 0;
     std::vector<RawEntry> nounChunks_;
     std::vector<RawEntry> refExps_;

@@ -29,6 +29,7 @@ image=$data/kosmos2-tiny/images/gradient_640x480.png
 model=$data/kosmos2-tiny
 
 # Usage errors: status 2.
+expect 2 "unknown command 'bogus'" -- "$kosmos2" bogus
 expect 2 "not expected: --bogus" -- "$kosmos2" generate --model "$model" --image "$image" --bogus
 expect 2 "--threads: Value 100000 not in range" -- "$kosmos2" generate --model "$model" --image "$image" --threads 100000
 expect 2 "--temperature: must be a number in \(0, 100\], not nan" -- \

@@ -341,7 +341,7 @@ private slots:
         QCOMPARE(store::decodeGritText(withEntries(limits::kMaxEntitiesPerList), sample, image), std::string());
         QCOMPARE(sample.entities.size(), limits::kMaxEntitiesPerList + 1);   // + the ref_exps entry
         const std::string problem = store::decodeGritText(withEntries(limits::kMaxEntitiesPerList + 1), sample, image);
-        QVERIFY2(problem.find("more than 10000 entries") != std::string::npos, problem.c_str());
+        QVERIFY2(problem.find("'noun_chunks' has more than 10000 entries") != std::string::npos, problem.c_str());
     }
 
 private:
