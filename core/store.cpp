@@ -22,13 +22,20 @@ bool isFileStore(const std::string& path) {
     return !path.empty() && path != ":memory:" && path.rfind("file:", 0) != 0;
 }
 
+// A store that must exist is checked before anything else: no lock file beside a folder, and a reason
+// SQLite would not give ("unable to open database file").
+const AnnotationStore::Options& requireExisting(const std::string& path, const AnnotationStore::Options& options) {
+    std::error_code error;
+    if (options.create || !isFileStore(path) || std::filesystem::is_regular_file(path, error)) return options;
+    throw Error(path + (std::filesystem::exists(path, error) ? ": is not a file (a database file is needed)"
+                                                             : ": no such database file"));
+}
+
 } // namespace
 
 AnnotationStore::Options AnnotationStore::takeWriterLock(const std::string& path, Options options,
                                                          std::shared_ptr<void>& lock, std::string& lockedBy) {
     if (options.readOnly || !isFileStore(path)) return options;
-    std::error_code error;
-    if (!options.create && !std::filesystem::exists(path, error)) return options;   // the open fails anyway
     std::string holder;
     lock = StoreWriterLock::acquire(path, holder);
     if (lock || holder.empty()) return options;
@@ -42,7 +49,7 @@ AnnotationStore::Options AnnotationStore::takeWriterLock(const std::string& path
 }
 
 AnnotationStore::AnnotationStore(const std::string& path, const Options& options)
-    : options_(takeWriterLock(path, options, writerLock_, lockedBy_)),
+    : options_(takeWriterLock(path, requireExisting(path, options), writerLock_, lockedBy_)),
       db_(path, options_.readOnly, options_.create) {
     db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busyTimeoutMs));
     std::int64_t applicationId = 0;

@@ -1,5 +1,4 @@
 // The annotation store as a training / evaluation source.
-#include <filesystem>
 
 #include "core/grit_codec.h"
 #include "core/sample_repository.h"
@@ -29,10 +28,6 @@ std::vector<GroundedRecord> readStoreRecords(const StoreQuery& query, ReadReport
             throw Error("unknown entity source '" + *query.source + "' (imported, model, human)");
         filter.hasSource = source;
     }
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(query.dbPath, ec))
-        throw Error(query.dbPath + (std::filesystem::exists(query.dbPath, ec) ? ": is not a file (a database file is needed)"
-                                                                               : ": no such database file"));
     store::AnnotationStore::Options options;
     options.readOnly = true;
     options.create = false;

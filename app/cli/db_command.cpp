@@ -43,14 +43,10 @@ struct DbArgs {
 
 // Statistics, checks and exports only read: they open the store read-only, so that a store on a read-only
 // disk or in someone else's folder can still be read.
-std::unique_ptr<AnnotationStore> openExisting(const std::string& path, bool readOnly = true) {
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(path, error))
-        throw CommandError{path + (std::filesystem::exists(path, error) ? ": is not a file (a database file is needed)"
-                                                                         : ": no such database file")};
+std::unique_ptr<AnnotationStore> openExisting(const std::string& path) {
     AnnotationStore::Options options;
     options.create = false;
-    options.readOnly = readOnly;
+    options.readOnly = true;
     return std::make_unique<AnnotationStore>(path, options);
 }
 
