@@ -129,7 +129,10 @@ private:
     void sourceFailed(const std::string& path, const std::string& message) {
         commit();
         ++summary_.sourcesFailed;
-        reject(absolutePath(path), {}, RejectReason::SourceFailed, message);
+        // The reader's error names the file first; the issue names it already.
+        const std::string named = path + ": ";
+        reject(absolutePath(path), {}, RejectReason::SourceFailed,
+               message.rfind(named, 0) == 0 ? message.substr(named.size()) : message);
     }
 
     void progress(const RecordSource& records, bool finished = false) {

@@ -50,12 +50,8 @@ std::unique_ptr<AnnotationStore> openExisting(const std::string& path) {
     return std::make_unique<AnnotationStore>(path, options);
 }
 
-// "rejected FILE: line 3: reason"; a message that names its file already (a source that cannot be read) is
-// printed as it is.
-std::string issueLine(const ImportIssue& issue) {
-    if (issue.location.empty() && issue.message.rfind(issue.file + ":", 0) == 0) return issue.message;
-    const std::string where = issue.location.empty() ? issue.file : issue.file + ": " + issue.location;
-    return where + ": " + issue.message;
+std::string where(const ImportIssue& issue) {
+    return issue.location.empty() ? issue.file : issue.file + ": " + issue.location;
 }
 
 // One status line on a terminal (rewritten in place), a line every 5 s otherwise.
@@ -106,7 +102,7 @@ void runImport(const DbArgs& args) {
     options.onProgress = [&](const ImportProgress& p) { progress.show(p); };
     options.onIssue = [&](const ImportIssue& issue) {
         progress.clear();
-        std::fprintf(stderr, "rejected %s\n", issueLine(issue).c_str());
+        std::fprintf(stderr, "rejected %s: %s\n", where(issue).c_str(), issue.message.c_str());
     };
     const ImportSummary summary = importSources(store, args.sources, options);
     progress.clear();

@@ -150,6 +150,9 @@ private slots:
         QCOMPARE(result.summary.imported, std::int64_t(1));
         QCOMPARE(result.issues.size(), std::size_t(1));
         QCOMPARE(result.issues[0].reason, RejectReason::SourceFailed);
+        // The issue names the file; its message says why, without naming the file again.
+        QVERIFY2(result.issues[0].file.find("nope.jsonl") != std::string::npos, result.issues[0].file.c_str());
+        QVERIFY2(result.issues[0].message.rfind("cannot open", 0) == 0, result.issues[0].message.c_str());
     }
 
     void importsImg2datasetFolders() {
