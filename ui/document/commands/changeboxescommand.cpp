@@ -30,16 +30,10 @@ ChangeBoxesCommand::ChangeBoxesCommand(AnnotationDocument* document,
       mDocument(document),
       mKind(kind),
       mDragSerial(dragSerial) {
-    // Twins are found before any box changes (once changed, they no longer match).
-    std::vector<std::pair<BoxRef, kosmos::Box>> changes;
-    for (const auto& [ref, box] : newBoxes) {
-        changes.emplace_back(ref, box);
-        for (const BoxRef& twin : document->twinBoxes(ref)) changes.emplace_back(twin, box);
-    }
-    for (std::size_t i = 0; i < changes.size(); ++i) {
-        const auto& [ref, box] = changes[i];
+    // Edits copies of the entities; the document changes only when the command runs.
+    const auto setBox = [&](const BoxRef& ref, const kosmos::Box& box) {
         const EditEntity* current = document->entity(ref.uid);
-        if (!current || ref.box < 0 || ref.box >= static_cast<int>(current->record.boxes.size())) continue;
+        if (!current || ref.box < 0 || ref.box >= static_cast<int>(current->record.boxes.size())) return false;
         auto edited = std::find_if(mEntities.begin(), mEntities.end(), [&](const EditEntity& e) { return e.uid == ref.uid; });
         if (edited == mEntities.end()) {
             mEntities.push_back(*current);
@@ -47,8 +41,12 @@ ChangeBoxesCommand::ChangeBoxesCommand(AnnotationDocument* document,
             document->markEdited(edited->record);
         }
         edited->record.boxes[static_cast<std::size_t>(ref.box)] = box;
-        if (std::any_of(newBoxes.begin(), newBoxes.end(), [&](const auto& asked) { return asked.first == ref; }))
-            mRefs.append(ref);   // the boxes asked for, for the views to select
+        return true;
+    };
+    for (const auto& [ref, box] : newBoxes) {
+        if (!setBox(ref, box)) continue;
+        mRefs.append(ref);   // the boxes asked for, for the views to select
+        for (const BoxRef& twin : document->twinBoxes(ref)) setBox(twin, box);
     }
 }
 
