@@ -18,6 +18,7 @@
 #include <algorithm>
 
 #include "model/engine/runtime_info.h"
+#include "training/evaluation.h"
 #include "ui/panels/elidedlabel.h"
 #include "ui/training/metricchart.h"
 #include "ui/training/trainingsettingswidget.h"
@@ -42,20 +43,7 @@ QToolButton* buttonFor(QAction* action) {
 
 } // namespace
 
-QString evalSummary(const kt::EvalReport& r) {
-    QStringList parts;
-    if (r.hasRec)
-        parts << QObject::tr("referring expressions %1 (%2/%3)")
-                     .arg(r.recAccuracy, 0, 'f', 3)
-                     .arg(r.recCorrect)
-                     .arg(r.recN);
-    if (r.hasCaption)
-        parts << QObject::tr("captions P %1 R %2 F1 %3")
-                     .arg(r.precision, 0, 'f', 3)
-                     .arg(r.recall, 0, 'f', 3)
-                     .arg(r.f1, 0, 'f', 3);
-    return parts.isEmpty() ? QObject::tr("no score") : parts.join(QStringLiteral(" · "));
-}
+QString evalSummary(const kt::EvalReport& r) { return QString::fromStdString(kt::evalReportSummary(r)); }
 
 TrainingPanel::TrainingPanel(QWidget* parent)
     : QWidget(parent),

@@ -93,7 +93,8 @@ private:
     bool mPaused = false;
 };
 
-// "rec 0.625 (5/8) · caption P 0.50 R 0.40 F1 0.44", for the before/after labels and the log.
+// The trainer's one-line summary ("referring expressions 0.625 (5/8), captions P 0.500 R 0.400 F1 0.444"),
+// for the before/after labels and the log, so that they read as the trainer's own messages.
 QString evalSummary(const kosmos::training::EvalReport& report);
 
 } // namespace kosmos::ui
