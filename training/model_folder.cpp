@@ -14,6 +14,7 @@
 
 #include "model/engine/checkpoint.h"
 #include "model/error.h"
+#include "model/text_file.h"
 #include "model/tokens.h"
 
 namespace kosmos::training {
@@ -134,20 +135,7 @@ void writeTextFile(const std::string& path, const std::string& text) {
     }
 }
 
-std::string readTextFile(const std::string& path, std::size_t maxBytes) {
-    std::error_code error;
-    if (std::filesystem::is_directory(path, error)) throw Error(path + ": is a folder, not a file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path + ": cannot open");
-    in.seekg(0, std::ios::end);
-    const auto size = static_cast<std::size_t>(in.tellg());
-    if (size > maxBytes) throw Error(path + ": " + std::to_string(size) + " bytes is too large");
-    in.seekg(0);
-    std::string text(size, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(size));
-    if (!in) throw Error(path + ": read failed");
-    return text;
-}
+std::string readTextFile(const std::string& path, std::size_t maxBytes) { return readBoundedTextFile(path, maxBytes); }
 
 void writeConfigFiles(const std::string& dir, const KosmosConfig& config, const std::string& source) {
     writeTextFile(dir + "/config.json", configToJson(config) + "\n");

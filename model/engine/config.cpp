@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -12,6 +11,7 @@
 
 #include "model/error.h"
 #include "model/input_limits.h"
+#include "model/text_file.h"
 
 namespace kosmos {
 namespace {
@@ -21,22 +21,9 @@ using nlohmann::json;
 constexpr std::size_t kMaxConfigBytes = limits::kMaxConfigBytes;
 
 std::string readSmallFile(const std::string& path, bool required, bool& found) {
-    std::error_code error;
-    if (std::filesystem::is_directory(path, error)) throw Error(path + ": is a folder, not a file");
-    std::ifstream in(path, std::ios::binary);
-    found = static_cast<bool>(in);
-    if (!in) {
-        if (required) throw Error(path + ": cannot open (missing or unreadable)");
-        return {};
-    }
-    in.seekg(0, std::ios::end);
-    const auto size = static_cast<std::size_t>(in.tellg());
-    if (size > kMaxConfigBytes) throw Error(path + ": " + std::to_string(size) + " bytes is too large for a config file");
-    in.seekg(0);
-    std::string text(size, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(size));
-    if (!in) throw Error(path + ": read failed");
-    return text;
+    found = static_cast<bool>(std::ifstream(path, std::ios::binary));
+    if (!found && !required) return {};
+    return readBoundedTextFile(path, kMaxConfigBytes, "a config file");
 }
 
 // A JSON value for a one-line message, bounded.
