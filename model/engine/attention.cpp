@@ -107,15 +107,42 @@ void KosmosTextAttentionImpl::quantizeInt8() {
 
 at::Tensor KosmosTextAttentionImpl::forward(const at::Tensor& x, const at::Tensor& keyValue, const at::Tensor& mask,
                                             KvCache* cache, int layerIndex) {
-    const double scale = 1.0 / std::sqrt(static_cast<double>(x.size(2) / heads));
+    at::Tensor qkv;
+    if (projectionsFused() && !keyValue.defined())
+        qkv = qkvInt8.values.defined() ? int8Linear(x, qkvInt8, qkvBias) : linearForward(x, qkvWeight, qkvBias);
+    return attend(x, keyValue, qkv, mask, cache, layerIndex);
+}
+
+NormedProduct KosmosTextAttentionImpl::forwardAfterNorm(LayerNormImpl& norm, const at::Tensor& residual,
+                                                        const at::Tensor& delta, const at::Tensor& mask,
+                                                        KvCache* cache, int layerIndex) {
+    if (projectionsFused() && qkvWeight.defined() && !qkvInt8.values.defined() &&
+        normedRowProductApplies(residual, delta, norm.weight, norm.bias, qkvWeight, qkvBias, false)) {
+        NormedProduct in =
+            fusedNormedRowProduct(residual, delta, norm.weight, norm.bias, norm.eps, qkvWeight, qkvBias, false);
+        return {in.sum, attend(at::Tensor(), at::Tensor(), in.y, mask, cache, layerIndex)};
+    }
+    NormedSum in = norm.addForward(residual, delta);
+    return {in.sum, forward(in.normed, at::Tensor(), mask, cache, layerIndex)};
+}
+
+bool KosmosTextAttentionImpl::projectionsFused() const {
+    return (qkvWeight.defined() || qkvInt8.values.defined()) && !is_training() && !q_proj->loraA.defined() &&
+           !k_proj->loraA.defined() && !v_proj->loraA.defined();
+}
+
+at::Tensor KosmosTextAttentionImpl::project(const at::Tensor& attended) {
+    if (inner_attn_ln) return normThenLinear(*inner_attn_ln, attended, at::Tensor(), *out_proj).y;
+    return out_proj(attended);
+}
+
+at::Tensor KosmosTextAttentionImpl::attend(const at::Tensor& x, const at::Tensor& keyValue, const at::Tensor& qkv,
+                                           const at::Tensor& mask, KvCache* cache, int layerIndex) {
+    const std::int64_t embedDim = qkv.defined() ? qkv.size(2) / 3 : x.size(2);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(embedDim / heads));
     const at::Tensor& source = keyValue.defined() ? keyValue : x;
     at::Tensor q, k, v;
     bool cached = false;   // k and v already written into the cache
-    const bool fused = (qkvWeight.defined() || qkvInt8.values.defined()) && !keyValue.defined() && !is_training() &&
-                       !q_proj->loraA.defined() && !k_proj->loraA.defined() && !v_proj->loraA.defined();
-    at::Tensor qkv;
-    if (fused)
-        qkv = qkvInt8.values.defined() ? int8Linear(x, qkvInt8, qkvBias) : linearForward(x, qkvWeight, qkvBias);
     if (qkv.defined() && cache && cache->allocated() && fusedKernelsApply(qkv)) {
         q = fusedSplitQkvIntoCache(qkv, heads, scale, cache->keys[layerIndex], cache->values[layerIndex],
                                    cache->writeIndex, cache->length);
@@ -132,17 +159,15 @@ at::Tensor KosmosTextAttentionImpl::forward(const at::Tensor& x, const at::Tenso
         if (cache && cache->allocated() && !cache->writeIndex.defined() && !mask.defined() && !keyValue.defined() &&
             decodeAttentionApplies(qRows, kRows, vRows, cache->keys[layerIndex], cache->values[layerIndex],
                                    cache->length)) {
-            at::Tensor out = decodeAttention(qRows, kRows, vRows, static_cast<float>(scale), cache->keys[layerIndex],
-                                             cache->values[layerIndex], cache->length);
-            if (inner_attn_ln) out = inner_attn_ln(out);
-            return out_proj(out);
+            return project(decodeAttention(qRows, kRows, vRows, static_cast<float>(scale), cache->keys[layerIndex],
+                                           cache->values[layerIndex], cache->length));
         }
         q = splitHeads(qRows * scale, heads);
         k = splitHeads(kRows, heads);
         v = splitHeads(vRows, heads);
     }
     if (cache && cache->allocated()) {
-        const std::int64_t n = source.size(1);
+        const std::int64_t n = qkv.defined() ? qkv.size(1) : source.size(1);
         at::Tensor& keys = cache->keys[layerIndex];
         at::Tensor& values = cache->values[layerIndex];
         if (!cached && cache->writeIndex.defined()) {
@@ -156,9 +181,7 @@ at::Tensor KosmosTextAttentionImpl::forward(const at::Tensor& x, const at::Tenso
         k = cache->writeIndex.defined() ? keys : keys.narrow(2, 0, cache->length + n);
         v = cache->writeIndex.defined() ? values : values.narrow(2, 0, cache->length + n);
     }
-    at::Tensor out = mergeHeads(scaledAttention(q, k, v, mask));
-    if (inner_attn_ln) out = inner_attn_ln(out);
-    return out_proj(out);
+    return project(mergeHeads(scaledAttention(q, k, v, mask)));
 }
 
 } // namespace kosmos

@@ -29,6 +29,10 @@ public:
     KosmosTextAttentionImpl(int embedDim, int heads, bool innerLayerNorm, double eps, const at::TensorOptions& options);
     at::Tensor forward(const at::Tensor& x, const at::Tensor& keyValue, const at::Tensor& mask, KvCache* cache,
                        int layerIndex);
+    // Self-attention of norm(residual + delta) (delta may be undefined), with the norm inside the q/k/v
+    // product where one kernel can do both (normThenLinear). Returns residual + delta and the attention's output.
+    NormedProduct forwardAfterNorm(LayerNormImpl& norm, const at::Tensor& residual, const at::Tensor& delta,
+                                   const at::Tensor& mask, KvCache* cache, int layerIndex);
 
     // Inference: moves q, k and v weights into one [3E, E] matrix (the three parameters become views of it,
     // so memory stays the same) and computes the three projections as one matrix product.
@@ -43,6 +47,13 @@ public:
     int heads;
     at::Tensor qkvWeight, qkvBias;   // set by fuseProjections (qkvBias also by quantizeInt8)
     Int8Rows qkvInt8;                // set by quantizeInt8
+
+private:
+    bool projectionsFused() const;   // q, k and v as one product (fuseProjections or quantizeInt8, no adapter)
+    // Attention given either x or the fused q/k/v rows `qkv` [B, n, 3E] (then x may be undefined).
+    at::Tensor attend(const at::Tensor& x, const at::Tensor& keyValue, const at::Tensor& qkv, const at::Tensor& mask,
+                      KvCache* cache, int layerIndex);
+    at::Tensor project(const at::Tensor& attended);   // inner_attn_ln (where there is one), then out_proj
 };
 TORCH_MODULE(KosmosTextAttention);
 

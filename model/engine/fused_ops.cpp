@@ -1,7 +1,9 @@
 #include "model/engine/fused_ops.h"
 
 #include <ATen/core/grad_mode.h>
+#include <cstdint>
 #include <cstdlib>
+#include <vector>
 
 #include "model/engine/cpu_gelu_norm.h"
 #include "model/error.h"
@@ -10,6 +12,7 @@
 #include <c10/cuda/CUDAStream.h>
 
 #include "model/engine/cuda/fused_kernels.h"
+#include "model/engine/cuda/row_product.h"
 #endif
 
 namespace kosmos {
@@ -46,6 +49,50 @@ at::Tensor normRows(cuda::BeforeNorm pre, const at::Tensor& x, const at::Tensor&
                           x.numel() / width, static_cast<int>(width), static_cast<float>(eps), currentStream()),
           "layer norm kernel");
     return out;
+}
+
+bool isSet(const char* variable) { return std::getenv(variable) != nullptr; }
+
+bool aligned16(const at::Tensor& t) { return reinterpret_cast<std::uintptr_t>(t.data_ptr()) % 16 == 0; }
+
+bool sameKindAs(const at::Tensor& t, const at::Tensor& x) {
+    return t.defined() && t.scalar_type() == x.scalar_type() && t.device() == x.device() && t.is_contiguous();
+}
+
+std::int64_t productRows(const at::Tensor& x, const at::Tensor& weight) { return x.numel() / weight.size(1); }
+
+bool productFits(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, cuda::ProductInput input) {
+    // Opt-in until it has been timed against cuBLAS on a GPU (bench/gpu_check/hf_compare.py measures both).
+    static const bool on = isSet("KOSMOS_ROW_PRODUCT");
+    if (!on || !fusedKernelsApply(x) || x.dim() == 0 || x.numel() == 0 || !sameKindAs(weight, x) ||
+        weight.dim() != 2 || x.size(-1) != weight.size(1) || !aligned16(x) || !aligned16(weight))
+        return false;
+    if (bias.defined() && (!sameKindAs(bias, x) || bias.numel() != weight.size(0))) return false;
+    const std::int64_t rows = productRows(x, weight);
+    return rows <= cuda::kMaxProductRows &&
+           cuda::rowProductSupported(elementType(x), input, static_cast<int>(rows), weight.size(1), weight.size(0));
+}
+
+at::Tensor productOutput(const at::Tensor& x, const at::Tensor& weight) {
+    std::vector<std::int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = weight.size(0);
+    return at::empty(shape, x.options());
+}
+
+cuda::RowProduct productOf(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, at::Tensor& y) {
+    // Each product may start while the kernel before it finishes (opt-in, like the kernel).
+    static const bool overlap = isSet("KOSMOS_ROW_PRODUCT_OVERLAP");
+    cuda::RowProduct product;
+    product.type = elementType(x);
+    product.x = x.data_ptr();
+    product.weight = weight.data_ptr();
+    product.bias = bias.defined() ? bias.data_ptr() : nullptr;
+    product.y = y.data_ptr();
+    product.rows = static_cast<int>(productRows(x, weight));
+    product.inFeatures = weight.size(1);
+    product.outFeatures = weight.size(0);
+    product.overlapPrevious = overlap;
+    return product;
 }
 #endif
 
@@ -106,6 +153,57 @@ at::Tensor fusedSplitQkvIntoCache(const at::Tensor& qkv, int heads, double scale
     }
 #endif
     throw Error("fused q/k/v split: not available for these tensors (check fusedKernelsApply first)");
+}
+
+bool rowProductApplies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+#ifdef KOSMOS_WITH_CUDA_KERNELS
+    return productFits(x, weight, bias, cuda::ProductInput::Raw);
+#else
+    return false;
+#endif
+}
+
+at::Tensor fusedRowProduct(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+#ifdef KOSMOS_WITH_CUDA_KERNELS
+    if (rowProductApplies(x, weight, bias)) {
+        at::Tensor y = productOutput(x, weight);
+        cuda::RowProduct product = productOf(x, weight, bias, y);
+        check(cuda::rowProduct(product, currentStream()), "row product kernel");
+        return y;
+    }
+#endif
+    throw Error("row product: not available for these tensors (check rowProductApplies first)");
+}
+
+bool normedRowProductApplies(const at::Tensor& x, const at::Tensor& delta, const at::Tensor& gamma,
+                             const at::Tensor& beta, const at::Tensor& weight, const at::Tensor& bias, bool gelu) {
+#ifdef KOSMOS_WITH_CUDA_KERNELS
+    static const bool off = isSet("KOSMOS_NO_NORM_IN_PRODUCT");
+    const auto input = delta.defined() ? cuda::ProductInput::AddThenNormed : cuda::ProductInput::Normed;
+    return !off && (!gelu || delta.defined()) && productFits(x, weight, bias, input) && sameKindAs(gamma, x) &&
+           sameKindAs(beta, x) && gamma.numel() == x.size(-1) && beta.numel() == x.size(-1) &&
+           (!delta.defined() || (sameKindAs(delta, x) && delta.sizes() == x.sizes() && aligned16(delta)));
+#else
+    return false;
+#endif
+}
+
+NormedProduct fusedNormedRowProduct(const at::Tensor& x, const at::Tensor& delta, const at::Tensor& gamma,
+                                    const at::Tensor& beta, double eps, const at::Tensor& weight,
+                                    const at::Tensor& bias, bool gelu) {
+#ifdef KOSMOS_WITH_CUDA_KERNELS
+    if (normedRowProductApplies(x, delta, gamma, beta, weight, bias, gelu)) {
+        NormedProduct out{delta.defined() ? at::empty_like(x) : x, productOutput(x, weight)};
+        cuda::RowProduct product = productOf(x, weight, bias, out.y);
+        product.input = delta.defined() ? cuda::ProductInput::AddThenNormed : cuda::ProductInput::Normed;
+        product.gelu = gelu;
+        if (delta.defined()) product.delta = delta.data_ptr(), product.sumOut = out.sum.data_ptr();
+        product.gamma = gamma.data_ptr(), product.beta = beta.data_ptr(), product.eps = static_cast<float>(eps);
+        check(cuda::rowProduct(product, currentStream()), "normed row product kernel");
+        return out;
+    }
+#endif
+    throw Error("normed row product: not available for these tensors (check normedRowProductApplies first)");
 }
 
 } // namespace kosmos

@@ -18,6 +18,7 @@ LinearImpl::LinearImpl(std::int64_t in, std::int64_t out, bool withBias, const a
 }
 
 at::Tensor linearForward(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+    if (rowProductApplies(x, weight, bias)) return fusedRowProduct(x, weight, bias);
     const std::int64_t in = weight.size(1);
     if (!x.is_cpu() || at::GradMode::is_enabled() || x.numel() == 0 || x.size(-1) != in)
         return at::linear(x, weight, bias);
@@ -63,6 +64,13 @@ at::Tensor LayerNormImpl::forward(const at::Tensor& x) { return addForward(x, at
 
 NormedSum LayerNormImpl::addForward(const at::Tensor& x, const at::Tensor& delta) {
     return fusedAddLayerNorm(x, delta, weight, bias, eps);
+}
+
+NormedProduct normThenLinear(LayerNormImpl& norm, const at::Tensor& x, const at::Tensor& delta, LinearImpl& linear) {
+    if (linear.plain() && normedRowProductApplies(x, delta, norm.weight, norm.bias, linear.weight, linear.bias, false))
+        return fusedNormedRowProduct(x, delta, norm.weight, norm.bias, norm.eps, linear.weight, linear.bias, false);
+    NormedSum in = norm.addForward(x, delta);
+    return {in.sum, linear.forward(in.normed)};
 }
 
 WeightImpl::WeightImpl(at::IntArrayRef shape, const at::TensorOptions& options) {

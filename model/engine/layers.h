@@ -15,6 +15,8 @@ class LinearImpl : public torch::nn::Module {
 public:
     LinearImpl(std::int64_t in, std::int64_t out, bool withBias, const at::TensorOptions& options);
     at::Tensor forward(const at::Tensor& x);
+    // Neither an adapter nor int8 rows: forward is linearForward(x, weight, bias).
+    bool plain() const { return !loraA.defined() && !int8.values.defined(); }
 
     at::Tensor weight;   // [out, in]
     at::Tensor bias;     // [out] or undefined
@@ -50,8 +52,13 @@ public:
 };
 TORCH_MODULE(Weight);
 
-// x W^T + b, through gemv when x is a single row on the CPU (inference only).
+// x W^T + b, through gemv when x is a single row on the CPU and the row-product kernel for a few rows on CUDA
+// (inference only).
 at::Tensor linearForward(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = {});
+
+// linear(norm(x + delta)) (delta may be undefined) and the sum x + delta: one kernel for a decode step's rows
+// where fused_ops.h's normed row product applies, norm.addForward and linear.forward otherwise.
+NormedProduct normThenLinear(LayerNormImpl& norm, const at::Tensor& x, const at::Tensor& delta, LinearImpl& linear);
 
 at::Tensor quickGelu(const at::Tensor& x);
 at::Tensor activation(const std::string& name, const at::Tensor& x);

@@ -23,6 +23,19 @@ at::Tensor Kosmos2TextFFNImpl::forward(const at::Tensor& x) {
     return fc2(ffn_layernorm(h));
 }
 
+NormedProduct Kosmos2TextFFNImpl::forwardAfterNorm(LayerNormImpl& norm, const at::Tensor& residual,
+                                                  const at::Tensor& delta) {
+    if (act != "quick_gelu" && !is_training() && fc1->plain() &&
+        normedRowProductApplies(residual, delta, norm.weight, norm.bias, fc1->weight, fc1->bias, true)) {
+        // gelu(fc1(norm(residual + delta))) in one launch; ffn_layernorm then goes into fc2's.
+        NormedProduct h = fusedNormedRowProduct(residual, delta, norm.weight, norm.bias, norm.eps, fc1->weight,
+                                                fc1->bias, true);
+        return {h.sum, normThenLinear(*ffn_layernorm, h.y, at::Tensor(), *fc2).y};
+    }
+    NormedSum in = norm.addForward(residual, delta);
+    return {in.sum, forward(in.normed)};
+}
+
 Kosmos2TextBlockImpl::Kosmos2TextBlockImpl(const TextConfig& c, const at::TensorOptions& o) {
     self_attn = register_module("self_attn", KosmosTextAttention(c.embedDim, c.attentionHeads, true, c.layerNormEps, o));
     self_attn_layer_norm = register_module("self_attn_layer_norm", LayerNorm(c.embedDim, c.layerNormEps, o));
@@ -38,10 +51,10 @@ at::Tensor Kosmos2TextBlockImpl::forward(const at::Tensor& x, const at::Tensor& 
 std::pair<at::Tensor, at::Tensor> Kosmos2TextBlockImpl::forwardResidual(const at::Tensor& residual,
                                                                         const at::Tensor& delta, const at::Tensor& mask,
                                                                         KvCache* cache, int layerIndex) {
-    NormedSum in = self_attn_layer_norm->addForward(residual, delta);
-    at::Tensor attended = self_attn(in.normed, at::Tensor(), mask, cache, layerIndex);
-    NormedSum mid = final_layer_norm->addForward(in.sum, attended);
-    return {mid.sum, ffn(mid.normed)};
+    NormedProduct attended =
+        self_attn->forwardAfterNorm(*self_attn_layer_norm, residual, delta, mask, cache, layerIndex);
+    NormedProduct out = ffn->forwardAfterNorm(*final_layer_norm, attended.sum, attended.y);
+    return {out.sum, out.y};
 }
 
 at::Tensor sinusoidalPositions(const at::Tensor& positionIds, std::int64_t embedDim, std::int64_t paddingIdx,

@@ -16,6 +16,9 @@ class Kosmos2TextFFNImpl : public torch::nn::Module {
 public:
     Kosmos2TextFFNImpl(const TextConfig& config, const at::TensorOptions& options);
     at::Tensor forward(const at::Tensor& x);
+    // forward(norm(residual + delta)) (delta may be undefined), with the norms inside the products where one
+    // kernel can do both. Returns residual + delta and the FFN's output.
+    NormedProduct forwardAfterNorm(LayerNormImpl& norm, const at::Tensor& residual, const at::Tensor& delta);
     Linear fc1{nullptr}, fc2{nullptr};
     LayerNorm ffn_layernorm{nullptr};
     std::string act;

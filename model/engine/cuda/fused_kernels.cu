@@ -1,45 +1,21 @@
 #include "model/engine/cuda/fused_kernels.h"
 
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-#include <cuda_runtime.h>
-
 #include <cstdint>
+
+#include "model/engine/cuda/kernel_math.cuh"
 
 namespace kosmos::cuda {
 namespace {
 
-template <typename T> __device__ __forceinline__ float toFloat(T v);
-template <> __device__ __forceinline__ float toFloat<float>(float v) { return v; }
-template <> __device__ __forceinline__ float toFloat<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
-template <> __device__ __forceinline__ float toFloat<__half>(__half v) { return __half2float(v); }
-
-template <typename T> __device__ __forceinline__ T fromFloat(float v);
-template <> __device__ __forceinline__ float fromFloat<float>(float v) { return v; }
-template <> __device__ __forceinline__ __nv_bfloat16 fromFloat<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
-template <> __device__ __forceinline__ __half fromFloat<__half>(float v) { return __float2half_rn(v); }
+using namespace math;
 
 constexpr int kPerThread = 8;
 constexpr int kMaxThreads = kMaxNormWidth / kPerThread;
 
-// Sum over the block, returned to every thread. `partials` holds one value per warp; blockDim.x is a
-// multiple of 32.
-__device__ float blockSum(float value, float* partials) {
-    for (int offset = 16; offset > 0; offset >>= 1) value += __shfl_xor_sync(0xffffffffu, value, offset);
-    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-    __syncthreads();   // the previous call's partials have been read
-    if (lane == 0) partials[warp] = value;
-    __syncthreads();
-    float total = lane < static_cast<int>(blockDim.x / 32) ? partials[lane] : 0.f;
-    for (int offset = 16; offset > 0; offset >>= 1) total += __shfl_xor_sync(0xffffffffu, total, offset);
-    return total;
-}
-
 // Elementwise steps shared by both kernels: the value the norm sees, rounded as LibTorch would store it.
 template <typename T, BeforeNorm Pre> __device__ __forceinline__ float normInput(float x, float delta) {
     if constexpr (Pre == BeforeNorm::AddResidual) return toFloat(fromFloat<T>(x + delta));
-    if constexpr (Pre == BeforeNorm::Gelu)
-        return toFloat(fromFloat<T>(x * 0.5f * (1.f + erff(x * static_cast<float>(M_SQRT1_2)))));
+    if constexpr (Pre == BeforeNorm::Gelu) return toFloat(fromFloat<T>(gelu(x)));
     return x;
 }
 
@@ -90,11 +66,6 @@ __global__ void __launch_bounds__(kMaxThreads) layerNormKernel(const T* __restri
 // addresses: each thread holds up to kVectors vectors of the row, and its scales and shifts.
 constexpr int kVectors = 4;
 constexpr int kVectorThreads = 256;   // bounds the registers the kernel may use: no spills
-
-template <typename T> struct alignas(16) Vector {
-    static constexpr int kSize = 16 / sizeof(T);
-    T v[kSize];
-};
 
 template <typename T, BeforeNorm Pre>
 __global__ void __launch_bounds__(kVectorThreads) layerNormVectorKernel(const T* __restrict__ x, const T* __restrict__ delta,
@@ -185,8 +156,6 @@ __global__ void splitQkvKernel(const T* __restrict__ qkv, T* __restrict__ q, T* 
     keys[slot] = row[e + column];
     values[slot] = row[2 * e + column];
 }
-
-bool aligned16(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; }
 
 template <typename T, BeforeNorm Pre>
 cudaError_t launchNorm(const void* x, const void* delta, void* sumOut, const void* gamma, const void* beta, void* out,
