@@ -25,15 +25,15 @@ prebuild() {   # SOURCE BUILD TARGET LOG
         -DKOSMOS_EXTRA_INCLUDE_DIR="$extra" -DCMAKE_CUDA_ARCHITECTURES=90 -DKOSMOS_CUDA_ARCHITECTURES=90 > "$4" 2>&1 &&
         cmake --build "$2" --target "$3" -j "$half" >> "$4" 2>&1
 }
-echo "== the engine's CUDA kernels against a double-precision reference, and their time per launch"
-"${CUDACXX:-nvcc}" -std=c++17 -O3 -arch=sm_90 -I. bench/gpu_check/kernel_check.cu -o /tmp/kosmos2-kernel-check &&
-    /tmp/kosmos2-kernel-check | tee "$out/bench/kernel_check.txt"
 echo "== build (both, in parallel)"
 start=$SECONDS
 prebuild . /tmp/kosmos2-engine-build kosmos2-engine "$out/bench/build.log" & engine=$!
 if [[ -z "${KOSMOS_SKIP_TRAIN:-}" ]]; then
     prebuild training/gpu_check /tmp/kosmos2-train-check-build train_gpu_check "$out/train/build.log" & train=$!
 fi
+echo "== (while that builds) the engine's CUDA kernels against a double-precision reference, and their time per launch"
+"${CUDACXX:-nvcc}" -std=c++17 -O3 -arch=sm_90 -I. bench/gpu_check/kernel_check.cu -o /tmp/kosmos2-kernel-check &&
+    /tmp/kosmos2-kernel-check | tee "$out/bench/kernel_check.txt"
 wait $engine; engine_rc=$?
 train_rc=skipped
 [[ -n "${train:-}" ]] && { wait $train; train_rc=$?; }

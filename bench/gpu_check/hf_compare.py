@@ -3,9 +3,11 @@
 
 Creates a random checkpoint of the given configuration with transformers, saves it in the Hugging Face
 layout, then times `generate` (greedy, N new tokens, KV cache) against `kosmos2-engine bench` on the same
-weights, and checks that both produce the same token ids. Also times the engine without its own CUDA kernels,
-without steps queued ahead, eagerly and at batch 8, and checks the fixture (f32, also with
-no_repeat_ngram_size 3). Prints one JSON summary and writes it to --out, after each stage as well.
+weights, and checks that both produce the same token ids. Also times the engine with its row-product kernel
+(KOSMOS_ROW_PRODUCT: the decode step's products and the layer norms before them in one kernel each), with each
+product overlapping the kernel before it, with the kernel but without the layer norms inside it, eagerly and at
+batch 8 (with and without the kernel), and checks the fixture (f32, also with no_repeat_ngram_size 3) with and
+without the kernel. Prints one JSON summary and writes it to --out, after each stage as well.
 """
 import argparse
 import json
@@ -84,6 +86,23 @@ def run_engine(engine, model_dir, device, dtype, new_tokens, runs, batch=1, extr
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+class environment:
+    """Sets environment variables for the engine runs inside a with block."""
+
+    def __init__(self, **variables):
+        self.variables = variables
+
+    def __enter__(self):
+        os.environ.update(self.variables)
+
+    def __exit__(self, *exc):
+        for name in self.variables:
+            os.environ.pop(name, None)
+
+
+ROW_PRODUCT = {"KOSMOS_ROW_PRODUCT": "1"}
+
+
 def save(summary, path):
     """Writes what is known so far, so that a run cut short by its time limit still leaves its numbers."""
     if path:
@@ -93,7 +112,7 @@ def save(summary, path):
 
 def first_step_dump(engine, model_dir, device, dtype):
     from safetensors.torch import load_file
-    dump = f"/tmp/kosmos2-dump-{os.environ.get('KOSMOS_NO_FUSED_KERNELS', '0')}.safetensors"
+    dump = f"/tmp/kosmos2-dump-{os.environ.get('KOSMOS_ROW_PRODUCT', '0')}.safetensors"
     subprocess.run([engine, "bench", "--model", model_dir, "--device", device, "--dtype", dtype, "--runs", "1",
                     "--new-tokens", "2", "--dump", dump, "--json"], check=True, capture_output=True)
     return load_file(dump)
@@ -241,29 +260,52 @@ def main():
         "decode_vs_floor": ours["decode_ms_per_token"] / ours["decode_floor_ms"],
     }
     save(summary, args.out)
-    # The same with each graph step waiting for the host's choice of its token (no step queued ahead).
-    os.environ["KOSMOS_NO_STEPS_AHEAD"] = "1"
-    summary["real_config_no_steps_ahead"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
-                                                       args.new_tokens, args.runs)
-    del os.environ["KOSMOS_NO_STEPS_AHEAD"]
-    summary["steps_ahead_ids_equal"] = summary["real_config_no_steps_ahead"]["generated_ids"] == ours["generated_ids"]
-    # The same without the engine's own CUDA kernels (LibTorch's ops alone): the before/after of the kernels,
-    # and how far their layer norms move the first step's logits (bf16).
-    os.environ["KOSMOS_NO_FUSED_KERNELS"] = "1"
-    summary["real_config_unfused_kernels"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
-                                                        args.new_tokens, args.runs)
-    summary["fused_vs_unfused_ids_equal"] = (summary["real_config_unfused_kernels"]["generated_ids"] ==
-                                             ours["generated_ids"])
+    # Before/after of the row-product kernel (opt-in): with it, with each product overlapping the kernel before
+    # it, and with it but without the layer norms inside the products.
+    variants = (("real_config_row_product", ROW_PRODUCT),
+                ("real_config_row_product_overlapping", {**ROW_PRODUCT, "KOSMOS_ROW_PRODUCT_OVERLAP": "1"}),
+                ("real_config_row_product_no_norm_in_it", {**ROW_PRODUCT, "KOSMOS_NO_NORM_IN_PRODUCT": "1"}))
+    for name, variables in variants:
+        with environment(**variables):
+            summary[name] = run_engine(args.engine, args.workdir, args.device, args.dtype, args.new_tokens, args.runs)
+        summary[name + "_ids_equal"] = summary[name]["generated_ids"] == ours["generated_ids"]
+        print(json.dumps({name: summary[name]["decode_ms_per_token"], "fallbacks": summary[name].get("fallbacks")}),
+              flush=True)
+    save(summary, args.out)
+    if args.fixture:
+        # f32 ids against transformers, without and with the row-product kernel (its products and norms in
+        # every decode step). With no_repeat_ngram_size 3 the host's choice differs from the device's greedy
+        # one whenever an n-gram would repeat: the steps queued ahead are launched again there.
+        fmodel = Kosmos2ForConditionalGeneration.from_pretrained(args.fixture).to(args.device).eval()
+        hf_fixture = {}
+        for suffix, variables in (("", {}), ("_row_product", ROW_PRODUCT)):
+            for key, extra in (("fixture_f32", ()), ("fixture_f32_ngram3", ("--no-repeat-ngram-size", "3"))):
+                with environment(**variables):
+                    fours = run_engine(args.engine, args.fixture, args.device, "f32", args.new_tokens, 1, extra=extra)
+                if key not in hf_fixture:
+                    _, hf_fixture[key] = time_hf(fmodel, fours["prompt_ids"], pixel_values().to(args.device),
+                                                 args.new_tokens, 1, args.device, ngram=3 if extra else 0)
+                summary[key + suffix] = {"ids_equal": hf_fixture[key] == fours["generated_ids"],
+                                         "ours": fours["generated_ids"], "hf": hf_fixture[key]}
+            print(json.dumps({k + suffix: summary[k + suffix]["ids_equal"]
+                              for k in ("fixture_f32", "fixture_f32_ngram3")}), flush=True)
+        del fmodel
+        save(summary, args.out)
+    summary["real_config_batch8"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
+                                               args.new_tokens, args.runs, batch=8)
+    with environment(**ROW_PRODUCT):
+        summary["real_config_batch8_row_product"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
+                                                               args.new_tokens, args.runs, batch=8)
+    save(summary, args.out)
+    # How far the kernel moves the first step's logits (its lm_head product, bf16).
     try:
-        unfused_dump = first_step_dump(args.engine, args.workdir, args.device, args.dtype)
-        del os.environ["KOSMOS_NO_FUSED_KERNELS"]
-        fused_dump = first_step_dump(args.engine, args.workdir, args.device, args.dtype)
-        summary["fused_vs_unfused_first_logits"] = compare_dumps(fused_dump, unfused_dump)
+        without = first_step_dump(args.engine, args.workdir, args.device, args.dtype)
+        with environment(**ROW_PRODUCT):
+            summary["row_product_first_logits"] = compare_dumps(
+                first_step_dump(args.engine, args.workdir, args.device, args.dtype), without)
     except Exception as e:  # noqa: BLE001 - the timings stand without it
-        summary["fused_vs_unfused_first_logits"] = {"error": repr(e)[:500]}
-    os.environ.pop("KOSMOS_NO_FUSED_KERNELS", None)
-    print(json.dumps({k: summary[k] for k in ("fused_vs_unfused_ids_equal", "fused_vs_unfused_first_logits")}),
-          flush=True)
+        summary["row_product_first_logits"] = {"error": repr(e)[:500]}
+    print(json.dumps(summary["row_product_first_logits"]), flush=True)
     save(summary, args.out)
     # f32 on both sides (TF32 off), same weights: the ids must agree where bf16 rounding may flip near-ties.
     torch.backends.cudnn.allow_tf32 = False
@@ -271,8 +313,12 @@ def main():
     model = model.float()
     ours32 = run_engine(args.engine, args.workdir, args.device, "f32", args.new_tokens, 1)
     _, hf32 = time_hf(model, ours32["prompt_ids"], pixel_values().to(args.device), args.new_tokens, 1, args.device)
+    with environment(**ROW_PRODUCT):
+        ours32rp = run_engine(args.engine, args.workdir, args.device, "f32", args.new_tokens, 1)
     summary["real_config_f32"] = {"ids_equal": hf32 == ours32["generated_ids"], "ours": ours32["generated_ids"],
-                                  "hf": hf32, "ours_decode_ms_per_token": ours32["decode_ms_per_token"]}
+                                  "hf": hf32, "ours_decode_ms_per_token": ours32["decode_ms_per_token"],
+                                  "row_product_ids_equal": ours32rp["generated_ids"] == ours32["generated_ids"],
+                                  "row_product_decode_ms_per_token": ours32rp["decode_ms_per_token"]}
     print(json.dumps(summary["real_config_f32"]), flush=True)
     try:
         summary["real_config_f32"]["stages"] = diagnose(model, args.engine, args.workdir, args.device,
@@ -296,35 +342,17 @@ def main():
                                               args.runs)
     del os.environ["KOSMOS_NO_CUDA_GRAPHS"]
     summary["graphs_vs_eager_ids_equal"] = summary["real_config_eager"]["generated_ids"] == ours["generated_ids"]
-    summary["real_config_batch8"] = run_engine(args.engine, args.workdir, args.device, args.dtype,
-                                               args.new_tokens, args.runs, batch=8)
     save(summary, args.out)
     if args.trace:
         try:
-            run_engine(args.engine, args.workdir, args.device, args.dtype, args.new_tokens, 1,
-                       extra=("--profile", args.trace))
+            with environment(**ROW_PRODUCT):
+                run_engine(args.engine, args.workdir, args.device, args.dtype, args.new_tokens, 1,
+                           extra=("--profile", args.trace))
             res = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "trace_summary.py"),
                                   args.trace], capture_output=True, text=True, check=True)
             summary["trace"] = json.loads(res.stdout)
         except Exception as e:  # noqa: BLE001 - the timings stand without it
             summary["trace"] = {"error": repr(e)[:500]}
-    print(json.dumps(summary, indent=1), flush=True)
-
-    if args.fixture:
-        fmodel = Kosmos2ForConditionalGeneration.from_pretrained(args.fixture).to(args.device).eval()
-        fours = run_engine(args.engine, args.fixture, args.device, "f32", args.new_tokens, 1)
-        _, fids = time_hf(fmodel, fours["prompt_ids"], pixel_values().to(args.device), args.new_tokens, 1,
-                          args.device)
-        summary["fixture_f32"] = {"ids_equal": fids == fours["generated_ids"], "ours": fours["generated_ids"],
-                                  "hf": fids}
-        # With no_repeat_ngram_size 3 the host's choice differs from the device's greedy one whenever an
-        # n-gram would repeat: the steps queued ahead are launched again there.
-        fours3 = run_engine(args.engine, args.fixture, args.device, "f32", args.new_tokens, 1,
-                            extra=("--no-repeat-ngram-size", "3"))
-        _, fids3 = time_hf(fmodel, fours3["prompt_ids"], pixel_values().to(args.device), args.new_tokens, 1,
-                           args.device, ngram=3)
-        summary["fixture_f32_ngram3"] = {"ids_equal": fids3 == fours3["generated_ids"],
-                                         "ours": fours3["generated_ids"], "hf": fids3}
     text = json.dumps(summary, indent=1)
     print(text)
     if args.out:

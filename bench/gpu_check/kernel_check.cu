@@ -1,14 +1,16 @@
-// The engine's CUDA kernels (model/engine/cuda/fused_kernels.cu) against a double-precision reference on the
-// host, then timed as CUDA graphs of 100 launches at the decode step's shapes. No LibTorch needed:
+// The engine's CUDA kernels (model/engine/cuda/fused_kernels.cu, row_product.cu) against a double-precision
+// reference on the host, then timed as CUDA graphs of 100 launches at the decode step's shapes. No LibTorch needed:
 //   nvcc -std=c++17 -O3 -arch=sm_90 -I. bench/gpu_check/kernel_check.cu -o kernel_check && ./kernel_check
 // Exit status 1 when a kernel's output is off (the tolerance is stated below).
 #include "model/engine/cuda/fused_kernels.cu"
+#include "model/engine/cuda/row_product.cu"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 using namespace kosmos::cuda;
@@ -223,6 +225,8 @@ template <typename F> double perLaunch(F launch) {
 
 } // namespace kernel_check
 
+#include "bench/gpu_check/row_product_check.cuh"
+
 int main() {
     using namespace kernel_check;
     std::mt19937 rng(1234);
@@ -247,6 +251,7 @@ int main() {
     const bool splitOk = checkSplit(rng, false) && checkSplit(rng, true);
     std::printf("q/k/v split into the cache (host and device start): %s\n", splitOk ? "exact" : "FAIL");
     ok &= splitOk;
+    ok &= checkRowProducts(rng);
 
     // Timing at the decode step's shapes (bf16, one row).
     void *x, *d, *s, *g, *b, *o;
@@ -280,5 +285,7 @@ int main() {
                     preName(sh.pre), scalar, scalarThreads, vector, vectorThreads);
     }
     std::printf("%s\n", ok ? "kernels: all checks passed" : "kernels: FAILED");
+    std::fflush(stdout);
+    timeRowProducts();
     return ok ? 0 : 1;
 }
