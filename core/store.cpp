@@ -56,15 +56,12 @@ AnnotationStore::AnnotationStore(const std::string& path, const Options& options
     try {
         applicationId = db_.queryInteger("PRAGMA application_id");
     } catch (const Error&) {
-        throw Error(path + ": not a workbench annotation database (" + db_.lastError() + ")");
+        refuseForeignFile(db_.lastError());
     }
-    if (applicationId != 0 && applicationId != schema::kApplicationId) {
-        throw Error(path + ": not a workbench annotation database (SQLite application id " +
-                    std::to_string(applicationId) + ")");
-    }
-    if (applicationId == 0 && db_.queryInteger(schema::sql::kSelectUserTables) > 0) {
-        throw Error(path + ": not a workbench annotation database (it holds other tables)");
-    }
+    if (applicationId != 0 && applicationId != schema::kApplicationId)
+        refuseForeignFile("SQLite application id " + std::to_string(applicationId));
+    if (applicationId == 0 && db_.queryInteger(schema::sql::kSelectUserTables) > 0)
+        refuseForeignFile("it holds other tables");
     const std::int64_t version = db_.queryInteger("PRAGMA user_version");
     if (version > schema::kSchemaVersion) {
         throw Error(path + ": database schema version " + std::to_string(version) + " is newer than this program (" +
@@ -86,6 +83,16 @@ AnnotationStore::AnnotationStore(const std::string& path, const Options& options
 }
 
 AnnotationStore::~AnnotationStore() = default;
+
+void AnnotationStore::refuseForeignFile(const std::string& reason) {
+    // No lock file of ours stays beside someone else's file (unless another connection still shares it).
+    if (auto lock = std::static_pointer_cast<StoreWriterLock>(writerLock_);
+        lock && lock->createdFile() && lock.use_count() == 2) {
+        std::error_code ignored;
+        std::filesystem::remove(storeLockPath(path()), ignored);
+    }
+    throw Error(path() + ": not a workbench annotation database (" + reason + ")");
+}
 
 void AnnotationStore::migrate() {
     while (db_.queryInteger("PRAGMA user_version") < schema::kSchemaVersion) {

@@ -68,6 +68,7 @@ public:
 private:
     friend class Transaction;
     void migrate();
+    [[noreturn]] void refuseForeignFile(const std::string& reason);
     void deliver(std::vector<ChangeEvent> events);
     static Options takeWriterLock(const std::string& path, Options options, std::shared_ptr<void>& lock,
                                   std::string& lockedBy);

@@ -52,8 +52,8 @@ std::string programName() {
 
 std::string storeLockPath(const std::string& dbPath) { return dbPath + ".lock"; }
 
-StoreWriterLock::StoreWriterLock(int fd, unsigned long long device, unsigned long long inode)
-    : fd_(fd), device_(device), inode_(inode) {}
+StoreWriterLock::StoreWriterLock(int fd, unsigned long long device, unsigned long long inode, bool createdFile)
+    : fd_(fd), createdFile_(createdFile), device_(device), inode_(inode) {}
 
 StoreWriterLock::~StoreWriterLock() {
     // Under the registry's mutex: acquire() waits while an expired entry exists, so that it never takes a
@@ -67,7 +67,10 @@ StoreWriterLock::~StoreWriterLock() {
 std::shared_ptr<StoreWriterLock> StoreWriterLock::acquire(const std::string& dbPath, std::string& holder) {
     holder.clear();
     const std::string path = storeLockPath(dbPath);
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    const int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW;
+    int fd = ::open(path.c_str(), flags | O_CREAT | O_EXCL, 0644);
+    const bool created = fd >= 0;
+    if (!created && errno == EEXIST) fd = ::open(path.c_str(), flags);
     if (fd < 0) return nullptr;
     struct stat info {};
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
@@ -96,7 +99,7 @@ std::shared_ptr<StoreWriterLock> StoreWriterLock::acquire(const std::string& dbP
     if (::ftruncate(fd, 0) == 0) {
         [[maybe_unused]] const ssize_t written = ::pwrite(fd, text.data(), text.size(), 0);
     }
-    std::shared_ptr<StoreWriterLock> lock(new StoreWriterLock(fd, id.first, id.second));
+    std::shared_ptr<StoreWriterLock> lock(new StoreWriterLock(fd, id.first, id.second, created));
     registry()[id] = lock;
     return lock;
 }

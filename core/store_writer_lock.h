@@ -20,9 +20,13 @@ public:
     StoreWriterLock(const StoreWriterLock&) = delete;
     StoreWriterLock& operator=(const StoreWriterLock&) = delete;
 
+    // Whether this lock created "<db>.lock" (it did not exist before).
+    bool createdFile() const { return createdFile_; }
+
 private:
-    StoreWriterLock(int fd, unsigned long long device, unsigned long long inode);
+    StoreWriterLock(int fd, unsigned long long device, unsigned long long inode, bool createdFile);
     int fd_;
+    bool createdFile_;
     unsigned long long device_;
     unsigned long long inode_;
 };

@@ -70,6 +70,11 @@ private slots:
         const std::string text = dir.filePath("text.db").toStdString();
         store_test::writeFile(text, std::string(4096, 'x'));
         QVERIFY_THROWS_EXCEPTION(kosmos::Error, AnnotationStore{text});
+        QVERIFY2(!QFileInfo::exists(dir.filePath("text.db.lock")), "a refused file keeps no lock file beside it");
+        // A lock file that was there before stays.
+        store_test::writeFile(text + ".lock", "");
+        QVERIFY_THROWS_EXCEPTION(kosmos::Error, AnnotationStore{text});
+        QVERIFY(QFileInfo::exists(dir.filePath("text.db.lock")));
         const std::string other = dir.filePath("other.db").toStdString();
         {
             Database db(other, false, true);
