@@ -88,7 +88,9 @@ GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache&
     const std::int64_t keep = std::max<std::int64_t>(2, 1 + eosCount) * K;
     bool cancelled = false;
     for (int stepIndex = 0; stepIndex < p.maxNewTokens; ++stepIndex) {
-        at::Tensor scores = logits.to(at::kCPU).log_softmax(1);
+        at::Tensor raw = logits.to(at::kCPU);
+        requireNumbers(raw, stepIndex);
+        at::Tensor scores = raw.log_softmax(1);
         // processors see the sequences as they are (no new token yet)
         const std::int64_t generated = static_cast<std::int64_t>(seqs[0].size()) - promptLength;
         processScores(scores, seqs, static_cast<int>(promptLength), p);

@@ -2,9 +2,6 @@
 #include <ATen/core/grad_mode.h>
 
 #include <limits>
-#include <ATen/core/grad_mode.h>
-
-#include <limits>
 
 #include "model/engine/engine_impl.h"
 #include "model/error.h"

@@ -58,6 +58,10 @@ struct GenerationHooks {
 GenerationOutput generateTokens(Kosmos2ForConditionalGeneration& model, const GenerationInputs& inputs,
                                 const ResolvedGenerationParams& params, const GenerationHooks& hooks = {});
 
+// Refuses logits [rows, V] holding NaN: weights with NaN or infinite values (a damaged or badly converted
+// checkpoint), or a computation that overflowed in a 16-bit dtype, would otherwise give arbitrary tokens.
+void requireNumbers(const at::Tensor& logits, int step);
+
 // The logits processors transformers builds for these settings (no_repeat_ngram_size, min_new_tokens, the
 // constraint), applied in place to scores [rows, V] (logits for greedy/sampling, log-probs for beam search).
 void processScores(at::Tensor& scores, const std::vector<std::vector<std::int64_t>>& sequences, int promptLength,

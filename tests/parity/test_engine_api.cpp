@@ -2,6 +2,9 @@
 // confidences and heat maps, batches equal to single runs; the benchmark's report.
 #include <QtTest>
 
+#include <limits>
+#include <nlohmann/json.hpp>
+
 #include "core/media/image_io.h"
 #include "model/engine/benchmark.h"
 #include "model/engine/engine.h"
@@ -121,6 +124,41 @@ private slots:
         auto batch = mEngine->generateBatch(requests);
         QCOMPARE(batch.size(), std::size_t(2));
         for (std::size_t i = 0; i < 2; ++i) QCOMPARE(batch[i].generatedIds, mEngine->generate(requests[i]).generatedIds);
+    }
+
+    // Weights holding NaN (one layer norm's scales here): a plain error at the first new token instead of
+    // arbitrary ids.
+    void nanWeightsAreReported() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        for (const QFileInfo& file : QDir(QString::fromStdString(fixtureDir())).entryInfoList(QDir::Files))
+            QVERIFY(QFile::copy(file.filePath(), dir.filePath(file.fileName())));
+        QFile weights(dir.filePath(QStringLiteral("model.safetensors")));
+        QVERIFY(weights.open(QIODevice::ReadWrite));
+        quint64 headerSize = 0;
+        QCOMPARE(weights.read(reinterpret_cast<char*>(&headerSize), 8), qint64(8));
+        const auto header = nlohmann::json::parse(weights.read(static_cast<qint64>(headerSize)).toStdString());
+        const auto& norm = header.at("text_model.model.layer_norm.weight");
+        QCOMPARE(norm.at("dtype").get<std::string>(), std::string("F32"));
+        const qint64 begin = norm.at("data_offsets")[0].get<qint64>(), end = norm.at("data_offsets")[1].get<qint64>();
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        QVERIFY(weights.seek(8 + static_cast<qint64>(headerSize) + begin));
+        for (qint64 at = begin; at < end; at += 4) weights.write(reinterpret_cast<const char*>(&nan), 4);
+        weights.close();
+
+        std::unique_ptr<Engine> engine = Engine::load(dir.path().toStdString(), {});
+        GenerationRequest request;
+        request.image = image("checker_224x224.png");
+        request.prompt = "<grounding>An image of";
+        request.params.maxNewTokens = 4;
+        try {
+            engine->generate(request);
+            QFAIL("generated from NaN weights");
+        } catch (const kosmos::Error& e) {
+            QVERIFY2(std::string(e.what()).find("NaN at new token 1") != std::string::npos, e.what());
+        }
+        request.params.numBeams = 2;
+        QVERIFY(throwsError([&] { engine->generate(request); }));
     }
 
     void badPromptIsRejected() {
