@@ -7,8 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/media/image_io.h"
 #include "core/record_source.h"
 #include "core/sha256.h"
+#include "model/error.h"
 #include "model/input_limits.h"
 
 namespace kosmos::store {
@@ -124,10 +126,31 @@ std::string probeJpeg(const Bytes& bytes, ImageProbe& out) {
     return "damaged JPEG (too many segments)";
 }
 
+// TIFF and PNM through the header probe of the reader that decodes them later (core/media), on the whole
+// file: a TIFF's directory may be anywhere in it.
+std::string probeWithImageReader(const Bytes& bytes, ImageProbe& out) {
+    if (bytes.size() > limits::kMaxImageFileBytes)
+        return "image file of " + std::to_string(bytes.size()) + " bytes, more than the " +
+               std::to_string(limits::kMaxImageFileBytes) + " read";
+    std::string data(static_cast<std::size_t>(bytes.size()), '\0');
+    if (!bytes.read(0, data.data(), data.size())) return "cannot read the file";
+    static const std::string kName = "image";
+    try {
+        const ImageHeader header = kosmos::probeImageBytes(data.data(), data.size(), kName);
+        return setSize(out, header.format.c_str(), header.width, header.height);
+    } catch (const Error& e) {
+        const std::string message = e.what();   // "image: reason"
+        return message.rfind(kName + ": ", 0) == 0 ? message.substr(kName.size() + 2) : message;
+    }
+}
+
 std::string probeOther(const Bytes& bytes, const unsigned char* h, std::size_t n, ImageProbe& out) {
     // Training, evaluation and the engine decode with OpenCV, which reads no GIF: refused here, not later.
     if (n >= 6 && (std::memcmp(h, "GIF87a", 6) == 0 || std::memcmp(h, "GIF89a", 6) == 0))
-        return "a GIF image, which the model cannot read (PNG, JPEG, BMP and WebP are imported)";
+        return "a GIF image, which the model cannot read (PNG, JPEG, BMP, WebP, TIFF and PNM are imported)";
+    if (n >= 4 && (std::memcmp(h, "II*\0", 4) == 0 || std::memcmp(h, "MM\0*", 4) == 0))
+        return probeWithImageReader(bytes, out);
+    if (n >= 3 && h[0] == 'P' && h[1] >= '1' && h[1] <= '6') return probeWithImageReader(bytes, out);
     if (n >= 26 && h[0] == 'B' && h[1] == 'M') {
         const std::uint32_t dataOffset = le32(h + 10);
         const std::uint32_t headerSize = le32(h + 14);
@@ -150,7 +173,7 @@ std::string probeOther(const Bytes& bytes, const unsigned char* h, std::size_t n
         }
         return "WebP with an unknown first chunk";
     }
-    return "not a PNG, JPEG, BMP or WebP image";
+    return "not a PNG, JPEG, BMP, WebP, TIFF or PNM image";
 }
 
 std::string probe(const Bytes& bytes, ImageProbe& out) {

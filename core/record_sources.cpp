@@ -102,8 +102,9 @@ private:
         if (readSmallFile(json.string(), limits_.maxRecordBytes, record.text, record.problem)) {
             bytes_ += record.text.size();
         }
-        static const char* const kImageExtensions[] = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif",
-                                                       ".JPG", ".JPEG", ".PNG", ".WEBP"};
+        static const char* const kImageExtensions[] = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff",
+                                                       ".ppm", ".pgm", ".pnm", ".gif", ".JPG", ".JPEG", ".PNG",
+                                                       ".WEBP", ".TIF", ".TIFF"};
         fs::path base = json;
         for (const char* extension : kImageExtensions) {
             std::error_code error;

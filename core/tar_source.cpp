@@ -25,8 +25,9 @@ struct Member {
 };
 
 bool isImageExtension(const std::string& extension) {
-    return extension == "jpg" || extension == "jpeg" || extension == "png" || extension == "webp" ||
-           extension == "bmp";
+    for (const char* known : {"jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "pnm", "ppm", "pgm", "pbm"})
+        if (extension == known) return true;
+    return false;
 }
 
 class TarSource : public RecordSource {

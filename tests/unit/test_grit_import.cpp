@@ -301,6 +301,25 @@ private slots:
         QCOMPARE(QString::fromStdString(probeImageBytes(webp, probe)), QString());
         QCOMPARE(probe.width, 640);
         QCOMPARE(probe.height, 480);
+        // TIFF (little- and big-endian directories) and PNM, as the engine's reader reads them.
+        const std::string tiff = "II*" + std::string(1, '\0') + le32(8) + le16(2) + le16(256) + le16(3) + le32(1) +
+                                 le16(300) + le16(0) + le16(257) + le16(4) + le32(1) + le32(200) + le32(0);
+        QCOMPARE(QString::fromStdString(probeImageBytes(tiff, probe)), QString());
+        QCOMPARE(QString::fromStdString(probe.format), QStringLiteral("tiff"));
+        QCOMPARE(probe.width, 300);
+        QCOMPARE(probe.height, 200);
+        const auto be16s = [](int v) { return std::string{static_cast<char>(v >> 8), static_cast<char>(v & 0xFF)}; };
+        const std::string bigTiff = "MM" + be16s(42) + be32(8) + be16s(1) + be16s(256) + be16s(3) + be32(1) +
+                                    be16s(64) + be16s(0) + be32(0);
+        QVERIFY(probeImageBytes(bigTiff, probe).find("TIFF without valid ImageWidth/ImageLength") != std::string::npos);
+        QCOMPARE(QString::fromStdString(probeImageBytes("P6\n# a comment\n64 48\n255\n" + std::string(64 * 48 * 3, 'x'),
+                                                        probe)),
+                 QString());
+        QCOMPARE(QString::fromStdString(probe.format), QStringLiteral("pnm"));
+        QCOMPARE(probe.width, 64);
+        QCOMPARE(probe.height, 48);
+        QVERIFY(probeImageBytes("P5\n10000 10000\n255\n", probe).find("pixels") != std::string::npos);
+        QVERIFY(probeImageBytes("P3\n", probe).find("truncated") != std::string::npos);
         // Damage found from the header alone.
         std::string png = store_test::samplePng();
         png[20] = static_cast<char>(png[20] ^ 0x40);   // width byte: the IHDR checksum no longer matches
