@@ -4,6 +4,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QGraphicsPixmapItem>
 #include <QItemSelectionModel>
 #include <QJsonArray>
@@ -16,6 +17,7 @@
 #include <cmath>
 
 #include "gui_test_support.h"
+#include "model/grounding.h"
 #include "ui/canvas/boxlabelitem.h"
 #include "ui/canvas/entityboxitem.h"
 #include "ui/canvas/heatmapimage.h"
@@ -46,7 +48,7 @@ std::vector<float> peakAt(int x, int y) {
 kosmos::GenerationResult sampleResult() {
     kosmos::GenerationResult result;
     result.caption = "a red square next to a green ball";
-    result.text = "<grounding> <phrase>a red square</phrase>...";
+    result.text = "<grounding> <phrase>a red square</phrase><object><patch_index_0264><patch_index_0751></object>...";
     result.generatedIds = {5, 6, 7};
     result.stoppedBy = "eos";
     result.timingsMs["total"] = 12.5;
@@ -134,6 +136,16 @@ private slots:
         QVERIFY(html.contains(QStringLiteral("entity:0")));
         QVERIFY(html.contains(QStringLiteral("entity:1")));
         QVERIFY(html.contains(QStringLiteral(">a red square</a>")));
+        // Below it the model's raw text may break lines before a tag, never inside one, and a copy of it is the
+        // text as generated.
+        QVERIFY(html.contains(QChar(0x200B) + QStringLiteral("&lt;object&gt;")));
+        QVERIFY(html.contains(QStringLiteral("square") + QChar(0x200B) + QStringLiteral("&lt;/") + QChar(0x2060) +
+                              QStringLiteral("phrase&gt;")));
+        caption->selectAll();
+        caption->copy();
+        const QString copied = QGuiApplication::clipboard()->text();
+        QVERIFY(!copied.contains(QChar(0x200B)) && !copied.contains(QChar(0x2060)));
+        QVERIFY(copied.contains(QString::fromStdString(kosmos::postProcessNoCleanup(result.text))));
 
         // Selecting a list row selects the box and emphasises the phrase.
         table->selectRow(1);

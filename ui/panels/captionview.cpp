@@ -2,6 +2,8 @@
 
 #include <QGuiApplication>
 #include <QItemSelectionModel>
+#include <QMimeData>
+#include <QRegularExpression>
 #include <QScopedValueRollback>
 #include <QScrollBar>
 #include <QUrl>
@@ -25,6 +27,26 @@ QString codePoints(const std::u32string& text, std::size_t begin, std::size_t en
     begin = std::min(begin, text.size());
     end = std::clamp(end, begin, text.size());
     return QString::fromUcs4(text.data() + begin, static_cast<qsizetype>(end - begin)).toHtmlEscaped();
+}
+
+// A line of the model's raw text may break before a tag (a zero-width space there), never inside one (a word
+// joiner after the slash of "</", where lines would break); copies leave both out (createMimeDataFromSelection).
+constexpr char16_t kTagBreak = u'\u200B';
+constexpr char16_t kNoBreak = u'\u2060';
+
+QString rawTextHtml(const std::string& text) {
+    const QString raw = QString::fromStdString(kosmos::postProcessNoCleanup(text));
+    static const QRegularExpression tag(QStringLiteral("<[^<>]*>"));
+    QString html;
+    qsizetype done = 0;
+    for (auto matches = tag.globalMatch(raw); matches.hasNext();) {
+        const QRegularExpressionMatch match = matches.next();
+        html += raw.mid(done, match.capturedStart() - done).toHtmlEscaped();
+        if (match.capturedStart() > 0 && !raw.at(match.capturedStart() - 1).isSpace()) html += QChar(kTagBreak);
+        html += match.captured().replace(QLatin1Char('/'), QStringLiteral("/") + QChar(kNoBreak)).toHtmlEscaped();
+        done = match.capturedEnd();
+    }
+    return html + raw.mid(done).toHtmlEscaped();
 }
 
 QString mix(const QColor& color, double amount) {
@@ -179,10 +201,15 @@ QString CaptionView::captionHtml() const {
     html += QStringLiteral("</p>");
     if (result.cancelled) html += QStringLiteral("<p style='color:#a60'>%1</p>").arg(tr("(cancelled)"));
     if (!result.text.empty()) {
-        html += QStringLiteral("<p style='color:#888; font-size:small'>%1</p>")
-                    .arg(QString::fromStdString(kosmos::postProcessNoCleanup(result.text)).toHtmlEscaped());
+        html += QStringLiteral("<p style='color:#888; font-size:small'>%1</p>").arg(rawTextHtml(result.text));
     }
     return html;
+}
+
+QMimeData* CaptionView::createMimeDataFromSelection() const {
+    QMimeData* data = QTextBrowser::createMimeDataFromSelection();
+    if (data) data->setText(data->text().remove(QChar(kTagBreak)).remove(QChar(kNoBreak)));
+    return data;
 }
 
 void CaptionView::refresh() {

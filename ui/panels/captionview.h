@@ -23,6 +23,9 @@ public:
     // Selects caption code points [start, end) as a person would with the mouse.
     void selectCaptionSpan(int start, int end);
 
+protected:
+    QMimeData* createMimeDataFromSelection() const override;
+
 private:
     void refresh();
     void onAnchorHovered(const QUrl& url);
