@@ -21,6 +21,7 @@
 #include "gui_test_support.h"
 #include "store_test_support.h"
 #include "ui/browser/datasetbrowser.h"
+#include "ui/browser/sampleitemdelegate.h"
 #include "ui/browser/samplelistmodel.h"
 #include "ui/browser/thumbnailcache.h"
 
@@ -233,6 +234,34 @@ private slots:
         const std::optional<store::Sample> sample = store::getSample(*mStore, activated.last().first().toLongLong());
         QVERIFY(sample);
         QCOMPARE(generatedIndex(sample->key), 12);
+    }
+
+    void imagesOfOneNameShowTheirKeys() {
+        // Two datasets' 000000.png from different folders, and an image whose name begins its key.
+        const std::string path = mDir.filePath(QStringLiteral("names.sqlite")).toStdString();
+        auto db = std::make_shared<store::AnnotationStore>(path);
+        const std::pair<const char*, QString> samples[] = {
+            {"shapes-1-000000", mDir.filePath(QStringLiteral("one/000000.png"))},
+            {"shapes-2-000000", mDir.filePath(QStringLiteral("two/000000.png"))},
+            {"gradient_640x480-3f2a", mImages.first()},
+        };
+        {
+            store::Transaction transaction(*db);
+            for (const auto& [key, path] : samples) {
+                store::Sample s = generatedSample(1, {path});
+                s.key = key;
+                store::putSample(*db, s, "generator");
+            }
+            transaction.commit();
+        }
+        SampleListModel model;
+        model.setStore(db);
+        QCOMPARE(model.rowCount(), 3);
+        QStringList facts;
+        for (int row = 0; row < 3; ++row) facts << sampleFacts(model.index(row));
+        QVERIFY2(facts[0].startsWith(QStringLiteral("shapes-1-000000 · ")), qPrintable(facts[0]));
+        QVERIFY2(facts[1].startsWith(QStringLiteral("shapes-2-000000 · ")), qPrintable(facts[1]));
+        QVERIFY2(!facts[2].contains(QStringLiteral("gradient")), qPrintable(facts[2]));
     }
 
     void refreshesWhenTheStoreChanges() {

@@ -31,6 +31,19 @@ QString splitLabel(int split) { return QString::fromLatin1(store::toString(stati
 
 } // namespace
 
+QString sampleFacts(const QModelIndex& index) {
+    QStringList facts;
+    const QString key = index.data(SampleListModel::KeyRole).toString();
+    const QString imagePath = index.data(SampleListModel::ImagePathRole).toString();
+    if (!imagePath.isEmpty() && !key.startsWith(QFileInfo(imagePath).completeBaseName())) facts << key;
+    facts << splitLabel(index.data(SampleListModel::SplitRole).toInt());
+    facts << countOf(index.data(SampleListModel::EntityCountRole).toInt(), SampleItemDelegate::tr("entity"),
+                     SampleItemDelegate::tr("entities"));
+    const QVariant confidence = index.data(SampleListModel::MinConfidenceRole);
+    if (confidence.isValid()) facts << SampleItemDelegate::tr("min %1").arg(confidence.toDouble(), 0, 'f', 2);
+    return facts.join(QStringLiteral(" · "));
+}
+
 QColor reviewStateColor(int reviewState) {
     switch (static_cast<store::ReviewState>(reviewState)) {
     case store::ReviewState::Unreviewed: return QColor(120, 120, 128);
@@ -113,15 +126,10 @@ void SampleItemDelegate::paint(QPainter* painter, const QStyleOptionViewItem& op
     y += fm.height() + 2;
 
     // Line 3: facts.
-    QStringList facts;
-    facts << splitLabel(index.data(SampleListModel::SplitRole).toInt());
-    facts << countOf(index.data(SampleListModel::EntityCountRole).toInt(), tr("entity"), tr("entities"));
-    const QVariant confidence = index.data(SampleListModel::MinConfidenceRole);
-    if (confidence.isValid()) facts << tr("min %1").arg(confidence.toDouble(), 0, 'f', 2);
     painter->setFont(small);
     painter->setPen(dim);
     painter->drawText(QRect(left, y, width, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                      smallFm.elidedText(facts.join(QStringLiteral(" · ")), Qt::ElideRight, width));
+                      smallFm.elidedText(sampleFacts(index), Qt::ElideRight, width));
     painter->restore();
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Paints one sample of the dataset browser: thumbnail, image name, review state as a coloured chip,
-// the caption, and a line of facts (split, entities, lowest model confidence).
+// the caption, and a line of facts (sampleFacts).
 #include <QStyledItemDelegate>
 
 namespace kosmos::ui {
@@ -16,6 +16,10 @@ public:
     static constexpr int kThumbSide = 56;
     static constexpr int kPadding = 6;
 };
+
+// A sample's line of facts: its key where the image's name does not begin it (images of one name from
+// different folders), split, entities, lowest model confidence.
+QString sampleFacts(const QModelIndex& index);
 
 // The colour of a review state's chip.
 QColor reviewStateColor(int reviewState);
