@@ -14,6 +14,7 @@
 #include <QTest>
 #include <QUrl>
 
+#include <array>
 #include <cmath>
 
 #include "gui_test_support.h"
@@ -93,6 +94,53 @@ private slots:
     void initTestCase() {
         QVERIFY(mSettingsDir.isValid());
         isolateSettings(mSettingsDir);
+    }
+
+    // Boxes that share a corner (a noun chunk and a larger box from its corner, a suggestion over a box):
+    // their labels find places where they do not cover each other, as long as the boxes on screen leave room
+    // (at 50 % the small box here is smaller than its label, and the label covering least is taken).
+    void labelsDoNotCoverEachOther() {
+        TestWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
+        kosmos::GenerationResult result;
+        result.caption = "a wide box and a tall box and a small box";
+        result.text = result.caption;
+        const std::pair<const char*, std::array<double, 4>> boxes[] = {
+            {"a wide box", {0.25, 0.25, 0.75, 0.5}},
+            {"a tall box", {0.25, 0.25, 0.4, 0.9}},
+            {"a small box", {0.26, 0.26, 0.3, 0.3}},
+        };
+        for (const auto& [phrase, box] : boxes) {
+            kosmos::GroundedEntity entity{phrase, {0, 1}, {}};
+            kosmos::BoxDetail detail;
+            detail.box = box;
+            detail.confidence = 0.9;
+            entity.boxes.push_back(detail);
+            result.entities.push_back(entity);
+        }
+        window.document()->setResult(result, QStringLiteral("<grounding>An image of"));
+        ImageCanvas* canvas = window.canvas();
+        QCOMPARE(canvas->boxItems().size(), 3);
+        for (double zoom : {1.0, 2.0, 4.0}) {
+            canvas->setZoom(zoom);
+            QList<QRectF> labels;
+            for (EntityBoxItem* item : canvas->boxItems())
+                labels << item->labelRectInView(item->labelPlace(), canvas->viewportTransform());
+            for (int a = 0; a < labels.size(); ++a)
+                for (int b = a + 1; b < labels.size(); ++b)
+                    QVERIFY2(!labels[a].intersects(labels[b]),
+                             qPrintable(QStringLiteral("labels %1 and %2 overlap at zoom %3").arg(a).arg(b).arg(zoom)));
+            // The label is drawn where its place says.
+            for (EntityBoxItem* item : canvas->boxItems()) {
+                BoxLabelItem* label = item->labelItem();
+                const QRectF drawn = label->deviceTransform(canvas->viewportTransform()).mapRect(label->boundingRect());
+                const QRectF placed = item->labelRectInView(item->labelPlace(), canvas->viewportTransform());
+                QVERIFY(qAbs(drawn.left() - placed.left()) < 1 && qAbs(drawn.top() - placed.top()) < 1);
+            }
+        }
     }
 
     void boxesCaptionAndListShareSelection() {

@@ -8,6 +8,9 @@
 
 namespace kosmos::ui {
 
+// Where a box's label sits: on the box's top or bottom edge, outside the box or inside it.
+enum class LabelPlace { AboveTop, BelowTop, BelowBottom, AboveBottom };
+
 class BoxLabelItem : public QGraphicsItem {
 public:
     BoxLabelItem(const QString& text, const QColor& color, QGraphicsItem* parent = nullptr);
@@ -15,8 +18,9 @@ public:
     void setText(const QString& text);
     QString text() const { return mText; }
     void setEmphasized(bool emphasized);
-    // Above the anchor point (outside the box), or below it (inside, for boxes at the image's top).
+    // Above the anchor point, or below it.
     void setAbove(bool above);
+    bool above() const { return mAbove; }
 
     QRectF boundingRect() const override;
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;

@@ -19,9 +19,27 @@ EntityBoxItem::EntityBoxItem(const QRectF& rect, const QColor& color, const QStr
       mSourceRow(sourceRow),
       mEntity(entity),
       mLabel(new BoxLabelItem(label, color, this)) {
-    mLabel->setPos(rect.topLeft());
-    // Outside the box keeps small boxes visible; boxes touching the top get their label inside.
-    mLabel->setAbove(rect.top() >= kLabelRoom);
+    // Outside the box keeps small boxes visible; boxes touching the top get their label inside. The canvas
+    // moves labels that would cover one another (ImageCanvas::placeLabels).
+    setLabelPlace(rect.top() >= kLabelRoom ? LabelPlace::AboveTop : LabelPlace::BelowTop);
+}
+
+namespace {
+bool onTopEdge(LabelPlace place) { return place == LabelPlace::AboveTop || place == LabelPlace::BelowTop; }
+bool aboveEdge(LabelPlace place) { return place == LabelPlace::AboveTop || place == LabelPlace::AboveBottom; }
+} // namespace
+
+void EntityBoxItem::setLabelPlace(LabelPlace place) {
+    mLabelPlace = place;
+    mLabel->setPos(onTopEdge(place) ? mRect.topLeft() : mRect.bottomLeft());
+    mLabel->setAbove(aboveEdge(place));
+}
+
+QRectF EntityBoxItem::labelRectInView(LabelPlace place, const QTransform& sceneToViewport) const {
+    const QPointF anchor = sceneToViewport.map(mapToScene(onTopEdge(place) ? mRect.topLeft() : mRect.bottomLeft()));
+    const QRectF own = mLabel->boundingRect();   // label pixels, with its current above/below offset
+    const qreal top = aboveEdge(place) ? anchor.y() - own.height() : anchor.y();
+    return QRectF(anchor.x(), top, own.width(), own.height());
 }
 
 QString EntityBoxItem::label() const { return mLabel->text(); }

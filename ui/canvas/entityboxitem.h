@@ -4,9 +4,9 @@
 #include <QColor>
 #include <QGraphicsItem>
 
-namespace kosmos::ui {
+#include "ui/canvas/boxlabelitem.h"
 
-class BoxLabelItem;
+namespace kosmos::ui {
 
 class EntityBoxItem : public QGraphicsItem {
 public:
@@ -32,6 +32,13 @@ public:
     void setEmphasis(Emphasis emphasis);
     Emphasis emphasis() const { return mEmphasis; }
 
+    // The label's place (above the box's top edge unless the box touches the image's top).
+    void setLabelPlace(LabelPlace place);
+    LabelPlace labelPlace() const { return mLabelPlace; }
+    // The label's rectangle in viewport pixels at `place`, for a view mapping scene to viewport with
+    // `sceneToViewport` (labels keep their size on screen).
+    QRectF labelRectInView(LabelPlace place, const QTransform& sceneToViewport) const;
+
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
@@ -44,6 +51,7 @@ private:
     Emphasis mEmphasis = Emphasis::Normal;
     int mBoxIndex = 0;
     bool mSuggestion = false;
+    LabelPlace mLabelPlace = LabelPlace::AboveTop;
     BoxLabelItem* mLabel;
 };
 

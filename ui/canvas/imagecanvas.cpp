@@ -11,6 +11,9 @@
 #include <QScrollBar>
 #include <QWheelEvent>
 
+#include <limits>
+#include <vector>
+
 #include <algorithm>
 #include <cmath>
 
@@ -176,8 +179,52 @@ void ImageCanvas::rebuildBoxes() {
         scene()->addItem(item);
         mBoxItems.append(item);
     }
+    placeLabels();
     updateEmphasis();
     updateHeatmap();
+}
+
+void ImageCanvas::placeLabels() {
+    const QTransform toView = viewportTransform();
+    const QRectF image = toView.mapRect(imageRect());
+    std::vector<QRectF> placed;
+    placed.reserve(static_cast<std::size_t>(mBoxItems.size()));
+    for (qsizetype i = 0; i < mBoxItems.size(); ++i) {
+        EntityBoxItem* item = mBoxItems[i];
+        // A twin (the same phrase on the same box: a GRIT noun chunk and its referring expression) shares
+        // the first one's label place, so the two labels show as one.
+        const auto twin = std::find_if(mBoxItems.cbegin(), mBoxItems.cbegin() + i, [item](const EntityBoxItem* other) {
+            return other->rect() == item->rect() && other->label() == item->label();
+        });
+        if (twin != mBoxItems.cbegin() + i) {
+            item->setLabelPlace((*twin)->labelPlace());
+            continue;
+        }
+        LabelPlace best = LabelPlace::BelowTop;
+        qreal leastCovered = std::numeric_limits<qreal>::max();
+        QRectF bestRect;
+        for (LabelPlace place : {LabelPlace::AboveTop, LabelPlace::BelowTop, LabelPlace::BelowBottom,
+                                 LabelPlace::AboveBottom}) {
+            const QRectF rect = item->labelRectInView(place, toView);
+            // Outside the box only where the label stays on the image.
+            if ((place == LabelPlace::AboveTop && rect.top() < image.top() - 0.5) ||
+                (place == LabelPlace::BelowBottom && rect.bottom() > image.bottom() + 0.5))
+                continue;
+            qreal covered = 0;
+            for (const QRectF& other : placed) {
+                const QRectF both = rect.intersected(other);
+                covered += both.width() * both.height();
+            }
+            if (covered < leastCovered) {
+                leastCovered = covered;
+                best = place;
+                bestRect = rect;
+            }
+            if (covered == 0) break;
+        }
+        item->setLabelPlace(best);
+        placed.push_back(bestRect.isNull() ? item->labelRectInView(best, toView) : bestRect);
+    }
 }
 
 void ImageCanvas::updateEmphasis() {
@@ -241,6 +288,7 @@ void ImageCanvas::zoomToFit() {
         fitInView(r, Qt::KeepAspectRatio);
     }
     setRenderHint(QPainter::SmoothPixmapTransform, zoom() < 3);
+    placeLabels();
     emit zoomChanged(zoom());
 }
 
@@ -254,6 +302,7 @@ void ImageCanvas::applyZoom(double target, ViewportAnchor anchor) {
     mFitMode = false;
     // Smoothing hides pixels; past 300 % the user is looking at pixels.
     setRenderHint(QPainter::SmoothPixmapTransform, target < 3);
+    placeLabels();
     emit zoomChanged(zoom());
 }
 

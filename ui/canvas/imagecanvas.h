@@ -106,6 +106,10 @@ protected:
 private:
     void onImageChanged();
     void rebuildBoxes();
+    // Labels keep their size on screen at any zoom, so whether two cover each other depends on it: each box's
+    // label (in list order) takes the first place around its box that covers no label placed before it, or
+    // the place that covers least.
+    void placeLabels();
     void updateEmphasis();
     void updateHeatmap();
     void updateQueryBox();
