@@ -188,12 +188,15 @@ template <typename T, ProductInput Input, bool Gelu, int MaxRows>
 cudaError_t launch(const RowProduct& p, cudaStream_t stream) {
     // Enough blocks for a few per multiprocessor; beyond that each warp takes further rows in turn.
     static const int maxBlocks = 4 * multiprocessors();
+    const dim3 grid(static_cast<unsigned>(std::min<std::int64_t>((p.outFeatures + kWarps - 1) / kWarps, maxBlocks)));
+    // The normalised rows.
+    const std::size_t shared =
+        Input == ProductInput::Raw ? 0 : static_cast<std::size_t>(p.rows) * p.inFeatures * sizeof(T);
+#if !defined(CUDART_VERSION) || CUDART_VERSION >= 11080   // launch attributes (CUDA 11.8)
     cudaLaunchConfig_t config = {};
-    const std::int64_t blocks = std::min<std::int64_t>((p.outFeatures + kWarps - 1) / kWarps, maxBlocks);
-    config.gridDim = dim3(static_cast<unsigned>(blocks));
+    config.gridDim = grid;
     config.blockDim = dim3(kThreads);
-    if (Input != ProductInput::Raw)   // the normalised rows
-        config.dynamicSmemBytes = static_cast<std::size_t>(p.rows) * p.inFeatures * sizeof(T);
+    config.dynamicSmemBytes = shared;
     config.stream = stream;
     cudaLaunchAttribute overlap[1];
     overlap[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
@@ -201,6 +204,10 @@ cudaError_t launch(const RowProduct& p, cudaStream_t stream) {
     config.attrs = overlap;
     config.numAttrs = p.overlapPrevious ? 1 : 0;
     return cudaLaunchKernelEx(&config, rowProductKernel<T, Input, Gelu, MaxRows>, p);
+#else
+    rowProductKernel<T, Input, Gelu, MaxRows><<<grid, kThreads, shared, stream>>>(p);   // never overlapping
+    return cudaGetLastError();
+#endif
 }
 
 template <typename T, int MaxRows> cudaError_t launchFor(const RowProduct& p, cudaStream_t stream) {
