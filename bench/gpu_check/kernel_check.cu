@@ -252,6 +252,7 @@ int main() {
     std::printf("q/k/v split into the cache (host and device start): %s\n", splitOk ? "exact" : "FAIL");
     ok &= splitOk;
     ok &= checkRowProducts(rng);
+    ok &= checkOverlappingLaunches(rng);
 
     // Timing at the decode step's shapes (bf16, one row).
     void *x, *d, *s, *g, *b, *o;

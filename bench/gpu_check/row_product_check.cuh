@@ -179,6 +179,78 @@ bool checkRowProducts(std::mt19937& rng) {
 }
 
 #ifndef KOSMOS_CUDA_EMULATION
+// Lets the next launch start at once, then writes `values` into `x` only after `cycles` clock cycles: a
+// product launched to overlap it must wait for it (griddepcontrol.wait) before reading x.
+__global__ void slowWriter(__nv_bfloat16* x, const __nv_bfloat16* values, int n, long long cycles) {
+    allowDependentsToStart();
+    const long long start = clock64();
+    while (clock64() - start < cycles) {
+    }
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) x[i] = values[i];
+}
+
+// The decode step's chain (add+norm with gelu into fc1, norm into fc2, raw into an lm_head), after a slow
+// writer of its input, launched plainly and then overlapping: the outputs must be the same bits every time.
+bool checkOverlappingLaunches(std::mt19937& rng) {
+    using B = __nv_bfloat16;
+    const int width = 2048, hidden = 8192, vocab = 5000;
+    std::normal_distribution<float> normal(0.f, 1.f);
+    auto values = [&](std::size_t n, float scale, float shift) {
+        std::vector<float> v(n);
+        for (float& f : v) f = roundTo<B>(shift + scale * normal(rng));
+        return upload<B>(v);
+    };
+    B *input = values(width, 3.f, 0.5f), *delta = values(width, 1.f, 0.f), *gamma1 = values(width, 0.3f, 1.f),
+      *beta1 = values(width, 0.2f, 0.f), *w1 = values(std::size_t(hidden) * width, 0.05f, 0.f),
+      *b1 = values(hidden, 0.1f, 0.f), *gamma2 = values(hidden, 0.3f, 1.f), *beta2 = values(hidden, 0.2f, 0.f),
+      *w2 = values(std::size_t(width) * hidden, 0.05f, 0.f), *b2 = values(width, 0.1f, 0.f),
+      *w3 = values(std::size_t(vocab) * width, 0.05f, 0.f);
+    B *x, *sum, *h, *y, *logits;
+    CHECK(cudaMalloc(&x, width * sizeof(B)));
+    CHECK(cudaMalloc(&sum, width * sizeof(B)));
+    CHECK(cudaMalloc(&h, hidden * sizeof(B)));
+    CHECK(cudaMalloc(&y, width * sizeof(B)));
+    CHECK(cudaMalloc(&logits, vocab * sizeof(B)));
+    cudaStream_t stream;
+    CHECK(cudaStreamCreate(&stream));
+    auto chain = [&](bool overlap) {
+        CHECK(cudaMemsetAsync(x, 0, width * sizeof(B), stream));
+        CHECK(cudaMemsetAsync(logits, 0xff, vocab * sizeof(B), stream));
+        slowWriter<<<4, 256, 0, stream>>>(x, input, width, 200000);
+        RowProduct fc1;
+        fc1.type = ElementType::BFloat16, fc1.input = ProductInput::AddThenNormed, fc1.gelu = true;
+        fc1.x = x, fc1.delta = delta, fc1.sumOut = sum, fc1.gamma = gamma1, fc1.beta = beta1;
+        fc1.weight = w1, fc1.bias = b1, fc1.y = h, fc1.inFeatures = width, fc1.outFeatures = hidden;
+        RowProduct fc2;
+        fc2.type = ElementType::BFloat16, fc2.input = ProductInput::Normed;
+        fc2.x = h, fc2.gamma = gamma2, fc2.beta = beta2, fc2.weight = w2, fc2.bias = b2, fc2.y = y;
+        fc2.inFeatures = hidden, fc2.outFeatures = width;
+        RowProduct head;
+        head.type = ElementType::BFloat16, head.x = y, head.weight = w3, head.y = logits;
+        head.inFeatures = width, head.outFeatures = vocab;
+        for (RowProduct* product : {&fc1, &fc2, &head}) {
+            product->overlapPrevious = overlap;
+            CHECK(static_cast<cudaError_t>(rowProduct(*product, stream)));
+        }
+        CHECK(cudaStreamSynchronize(stream));
+        std::vector<B> out(vocab);
+        CHECK(cudaMemcpy(out.data(), logits, vocab * sizeof(B), cudaMemcpyDeviceToHost));
+        return out;
+    };
+    const std::vector<B> plain = chain(false);
+    int differing = 0;
+    for (int run = 0; run < 20; ++run) {
+        const std::vector<B> overlapped = chain(true);
+        differing += std::memcmp(overlapped.data(), plain.data(), plain.size() * sizeof(B)) != 0;
+    }
+    std::printf("row products overlapping a slow writer and each other: %d of 20 runs differ%s\n", differing,
+                differing ? "  FAIL" : "");
+    for (B* p : {input, delta, gamma1, beta1, w1, b1, gamma2, beta2, w2, b2, w3, x, sum, h, y, logits})
+        CHECK(cudaFree(p));
+    CHECK(cudaStreamDestroy(stream));
+    return differing == 0;
+}
+
 // Microseconds per launch at the decode step's shapes (bf16, one row), each launch reading its own copy
 // of the weights so that they come from memory, not from L2; and the weight bytes per second that gives.
 void timeRowProducts() {

@@ -50,7 +50,7 @@ enum cudaError_t {
     cudaErrorLaunchFailure = 719,
 };
 enum cudaMemcpyKind { cudaMemcpyHostToDevice = 1, cudaMemcpyDeviceToHost = 2 };
-enum cudaDeviceAttr { cudaDevAttrMultiProcessorCount = 16 };
+enum cudaDeviceAttr { cudaDevAttrMultiProcessorCount = 16, cudaDevAttrComputeCapabilityMajor = 75 };
 enum cudaLaunchAttributeID { cudaLaunchAttributeProgrammaticStreamSerialization = 5 };
 using cudaStream_t = struct CUstream_st*;
 
@@ -206,8 +206,20 @@ inline cudaError_t cudaGetDevice(int* device) {
     *device = 0;
     return cudaSuccess;
 }
-inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr, int) {
-    *value = kosmos_emulation::kMultiprocessors;
+// An emulated device of no compute capability: launches never overlap.
+inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, int) {
+    *value = attribute == cudaDevAttrMultiProcessorCount ? kosmos_emulation::kMultiprocessors : 0;
+    return cudaSuccess;
+}
+struct cudaFuncAttributes {
+    int binaryVersion = 0, ptxVersion = 0;
+};
+template <typename Kernel> cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* attributes, Kernel) {
+    *attributes = {};
+    return cudaSuccess;
+}
+inline cudaError_t cudaDriverGetVersion(int* version) {
+    *version = 0;
     return cudaSuccess;
 }
 template <typename T> cudaError_t cudaMalloc(T** pointer, std::size_t bytes) {

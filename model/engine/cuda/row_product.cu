@@ -184,6 +184,18 @@ int multiprocessors() {
     return count;
 }
 
+// An overlapping launch needs a Hopper GPU, the kernel built from PTX for it (griddepcontrol.wait is compiled
+// for sm_90 and later only: without it the kernel would read what the one before is still writing) and a
+// driver whose CUDA graphs keep such launches (12.3).
+template <typename Kernel> bool overlapPossible(Kernel kernel) {
+    int device = 0, major = 0, driver = 0;
+    cudaFuncAttributes attributes{};
+    return cudaGetDevice(&device) == cudaSuccess &&
+           cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess && major >= 9 &&
+           cudaFuncGetAttributes(&attributes, kernel) == cudaSuccess && attributes.ptxVersion >= 90 &&
+           cudaDriverGetVersion(&driver) == cudaSuccess && driver >= 12030;
+}
+
 template <typename T, ProductInput Input, bool Gelu, int MaxRows>
 cudaError_t launch(const RowProduct& p, cudaStream_t stream) {
     // Enough blocks for a few per multiprocessor; beyond that each warp takes further rows in turn.
@@ -202,7 +214,8 @@ cudaError_t launch(const RowProduct& p, cudaStream_t stream) {
     overlap[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
     overlap[0].val.programmaticStreamSerializationAllowed = 1;
     config.attrs = overlap;
-    config.numAttrs = p.overlapPrevious ? 1 : 0;
+    static const bool canOverlap = overlapPossible(rowProductKernel<T, Input, Gelu, MaxRows>);
+    config.numAttrs = p.overlapPrevious && canOverlap ? 1 : 0;
     return cudaLaunchKernelEx(&config, rowProductKernel<T, Input, Gelu, MaxRows>, p);
 #else
     rowProductKernel<T, Input, Gelu, MaxRows><<<grid, kThreads, shared, stream>>>(p);   // never overlapping

@@ -41,7 +41,7 @@ struct RowProduct {
     std::int64_t inFeatures = 0, outFeatures = 0;
     // Programmatic dependent launch (Hopper): the kernel may start while the kernel before it in the stream
     // finishes, fetching its first weights into L2, and waits for that kernel before it reads or writes
-    // anything else.
+    // anything else. Ignored where the GPU, the kernel's build or the driver cannot (row_product.cu).
     bool overlapPrevious = false;
 };
 
