@@ -32,8 +32,9 @@ at::Tensor fusedSplitQkvIntoCache(const at::Tensor& qkv, int heads, double scale
 // A Linear's product for one to eight rows (a decode step: one row per sequence or beam) through the row-product
 // kernel (cuda/row_product.h), which reads each weight row once with 16-byte loads where cuBLAS picks
 // matrix-product kernels for these shapes. Applies where fusedKernelsApply(x) does, with the weight (and
-// bias) of x's dtype, contiguous and 16-byte aligned, when KOSMOS_ROW_PRODUCT is set (opt-in until timed on a
-// GPU); KOSMOS_ROW_PRODUCT_OVERLAP also lets each product start while the kernel before it finishes.
+// bias) of x's dtype, contiguous and 16-byte aligned, when KOSMOS_ROW_PRODUCT is set (opt-in: slower than cuBLAS
+// on the H200 but for the vocabulary product); KOSMOS_ROW_PRODUCT_OVERLAP also lets each product start while
+// the kernel before it finishes.
 bool rowProductApplies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 at::Tensor fusedRowProduct(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 
