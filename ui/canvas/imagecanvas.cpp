@@ -184,8 +184,9 @@ void ImageCanvas::rebuildBoxes() {
     updateHeatmap();
 }
 
-void ImageCanvas::placeLabels() {
-    const QTransform toView = viewportTransform();
+void ImageCanvas::placeLabels() { placeLabels(viewportTransform()); }
+
+void ImageCanvas::placeLabels(const QTransform& toView) {
     const QRectF image = toView.mapRect(imageRect());
     std::vector<QRectF> placed;
     placed.reserve(static_cast<std::size_t>(mBoxItems.size()));
@@ -584,8 +585,11 @@ QImage ImageCanvas::renderAnnotated() {
     out.fill(Qt::transparent);
     QPainter painter(&out);
     painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing | QPainter::SmoothPixmapTransform);
+    // Labels placed for the image at 1:1, as it is drawn here (on screen they may sit where the zoom left room).
+    placeLabels(QTransform::fromTranslate(-r.left(), -r.top()));
     scene()->render(&painter, QRectF(out.rect()), r, Qt::IgnoreAspectRatio);
     painter.end();
+    placeLabels();
     return out;
 }
 

@@ -110,6 +110,7 @@ private:
     // label (in list order) takes the first place around its box that covers no label placed before it, or
     // the place that covers least.
     void placeLabels();
+    void placeLabels(const QTransform& sceneToViewport);
     void updateEmphasis();
     void updateHeatmap();
     void updateQueryBox();
