@@ -150,7 +150,7 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
         const bool queuedAhead = ahead && stepIndex >= 1 && stepIndex + 1 < p.maxNewTokens;
         if (queuedAhead) graph->launchFromDevice(stepIndex + 1);
         at::Tensor raw = (graph && stepIndex >= 1) ? graph->wait(stepIndex) : logits.to(at::kCPU);
-        requireNumbers(raw, stepIndex);
+        requireNumbers(raw, stepIndex, unfinished);
         // Scores are edited in place only by these; otherwise the raw logits serve as they are.
         const bool edited = p.doSample || p.noRepeatNgramSize > 0 || static_cast<bool>(p.constrain) ||
                             (stepIndex < p.minNewTokens && !p.eosTokenIds.empty());
@@ -212,11 +212,17 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
 
 } // namespace
 
-void requireNumbers(const at::Tensor& logits, int step) {
-    if (!logits.isnan().any().item<bool>()) return;
-    throw Error("the model's output holds NaN at new token " + std::to_string(step + 1) +
-                ": its weights hold NaN or infinite values (a damaged or badly converted checkpoint), or the "
-                "computation overflowed in this dtype (f32 or bf16 have the range f16 lacks)");
+void requireNumbers(const at::Tensor& logits, int step, const std::vector<bool>& rows) {
+    const at::Tensor s = logits.contiguous();
+    const std::int64_t width = s.size(1);
+    for (std::int64_t r = 0; r < s.size(0); ++r) {
+        if (!rows.empty() && !rows[static_cast<std::size_t>(r)]) continue;
+        const float* row = s.data_ptr<float>() + r * width;
+        if (std::all_of(row, row + width, [](float v) { return std::isfinite(v); })) continue;
+        throw Error("the model's output holds NaN or infinite values at new token " + std::to_string(step + 1) +
+                    ": its weights hold such values (a damaged or badly converted checkpoint), or the computation "
+                    "overflowed in this dtype (f32 or bf16 have the range f16 lacks)");
+    }
 }
 
 void processScores(at::Tensor& scores, const std::vector<std::vector<std::int64_t>>& seqs, int promptLength,

@@ -58,9 +58,10 @@ struct GenerationHooks {
 GenerationOutput generateTokens(Kosmos2ForConditionalGeneration& model, const GenerationInputs& inputs,
                                 const ResolvedGenerationParams& params, const GenerationHooks& hooks = {});
 
-// Refuses logits [rows, V] holding NaN: weights with NaN or infinite values (a damaged or badly converted
-// checkpoint), or a computation that overflowed in a 16-bit dtype, would otherwise give arbitrary tokens.
-void requireNumbers(const at::Tensor& logits, int step);
+// Refuses float32 CPU logits [rows, V] holding NaN or infinite values in the rows marked in `rows` (all when
+// empty): weights with such values (a damaged or badly converted checkpoint), or a computation that overflowed
+// in a 16-bit dtype, would otherwise give arbitrary tokens. A plain scan, like argmaxRows.
+void requireNumbers(const at::Tensor& logits, int step, const std::vector<bool>& rows = {});
 
 // The logits processors transformers builds for these settings (no_repeat_ngram_size, min_new_tokens, the
 // constraint), applied in place to scores [rows, V] (logits for greedy/sampling, log-probs for beam search).
