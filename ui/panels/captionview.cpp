@@ -9,6 +9,7 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "model/grounding.h"
@@ -207,8 +208,12 @@ QString CaptionView::captionHtml() const {
 }
 
 QMimeData* CaptionView::createMimeDataFromSelection() const {
-    QMimeData* data = QTextBrowser::createMimeDataFromSelection();
-    if (data) data->setText(data->text().remove(QChar(kTagBreak)).remove(QChar(kNoBreak)));
+    std::unique_ptr<QMimeData> selection(QTextBrowser::createMimeDataFromSelection());
+    if (!selection) return nullptr;
+    const auto clean = [](QString text) { return text.remove(QChar(kTagBreak)).remove(QChar(kNoBreak)); };
+    auto* data = new QMimeData;   // plain text and HTML only: no other format keeps the invisible characters
+    data->setText(clean(selection->text()));
+    if (selection->hasHtml()) data->setHtml(clean(selection->html()));
     return data;
 }
 
