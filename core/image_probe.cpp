@@ -126,13 +126,13 @@ std::string probeJpeg(const Bytes& bytes, ImageProbe& out) {
     return "damaged JPEG (too many segments)";
 }
 
-// TIFF and PNM through the header probe of the reader that decodes them later (core/media), on the whole
-// file: a TIFF's directory may be anywhere in it.
-std::string probeWithImageReader(const Bytes& bytes, ImageProbe& out) {
+// TIFF and PNM through the header probe of the reader that decodes them later (core/media): a PNM's header
+// is at its start, a TIFF's directory may be anywhere in the file.
+std::string probeWithImageReader(const Bytes& bytes, ImageProbe& out, std::uint64_t headerBytes) {
     if (bytes.size() > limits::kMaxImageFileBytes)
         return "image file of " + std::to_string(bytes.size()) + " bytes, more than the " +
                std::to_string(limits::kMaxImageFileBytes) + " read";
-    std::string data(static_cast<std::size_t>(bytes.size()), '\0');
+    std::string data(static_cast<std::size_t>(std::min(bytes.size(), headerBytes)), '\0');
     if (!bytes.read(0, data.data(), data.size())) return "cannot read the file";
     static const std::string kName = "image";
     try {
@@ -149,8 +149,8 @@ std::string probeOther(const Bytes& bytes, const unsigned char* h, std::size_t n
     if (n >= 6 && (std::memcmp(h, "GIF87a", 6) == 0 || std::memcmp(h, "GIF89a", 6) == 0))
         return "a GIF image, which the model cannot read (PNG, JPEG, BMP, WebP, TIFF and PNM are imported)";
     if (n >= 4 && (std::memcmp(h, "II*\0", 4) == 0 || std::memcmp(h, "MM\0*", 4) == 0))
-        return probeWithImageReader(bytes, out);
-    if (n >= 3 && h[0] == 'P' && h[1] >= '1' && h[1] <= '6') return probeWithImageReader(bytes, out);
+        return probeWithImageReader(bytes, out, bytes.size());
+    if (n >= 3 && h[0] == 'P' && h[1] >= '1' && h[1] <= '6') return probeWithImageReader(bytes, out, 64 * 1024);
     if (n >= 26 && h[0] == 'B' && h[1] == 'M') {
         const std::uint32_t dataOffset = le32(h + 10);
         const std::uint32_t headerSize = le32(h + 14);

@@ -102,9 +102,9 @@ private:
         if (readSmallFile(json.string(), limits_.maxRecordBytes, record.text, record.problem)) {
             bytes_ += record.text.size();
         }
-        static const char* const kImageExtensions[] = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff",
-                                                       ".ppm", ".pgm", ".pnm", ".gif", ".JPG", ".JPEG", ".PNG",
-                                                       ".WEBP", ".TIF", ".TIFF"};
+        static const char* const kImageExtensions[] = {
+            ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".ppm", ".pgm", ".pbm", ".pnm", ".gif",
+            ".JPG", ".JPEG", ".PNG", ".WEBP", ".BMP", ".TIF", ".TIFF", ".PPM", ".PGM", ".PBM", ".PNM"};
         fs::path base = json;
         for (const char* extension : kImageExtensions) {
             std::error_code error;
