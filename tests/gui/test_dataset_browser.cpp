@@ -237,13 +237,15 @@ private slots:
     }
 
     void imagesOfOneNameShowTheirKeys() {
-        // Two datasets' 000000.png from different folders, and an image whose name begins its key.
+        // Two datasets' 000000.png from different folders, a key of an image's name and a digest, and a key that
+        // only begins with the image's name.
         const std::string path = mDir.filePath(QStringLiteral("names.sqlite")).toStdString();
         auto db = std::make_shared<store::AnnotationStore>(path);
         const std::pair<const char*, QString> samples[] = {
             {"shapes-1-000000", mDir.filePath(QStringLiteral("one/000000.png"))},
             {"shapes-2-000000", mDir.filePath(QStringLiteral("two/000000.png"))},
             {"gradient_640x480-3f2a", mImages.first()},
+            {"stripes_300x5000", mImages[1]},
         };
         {
             store::Transaction transaction(*db);
@@ -256,12 +258,13 @@ private slots:
         }
         SampleListModel model;
         model.setStore(db);
-        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.rowCount(), 4);
         QStringList facts;
-        for (int row = 0; row < 3; ++row) facts << sampleFacts(model.index(row));
+        for (int row = 0; row < 4; ++row) facts << sampleFacts(model.index(row));
         QVERIFY2(facts[0].startsWith(QStringLiteral("shapes-1-000000 · ")), qPrintable(facts[0]));
         QVERIFY2(facts[1].startsWith(QStringLiteral("shapes-2-000000 · ")), qPrintable(facts[1]));
         QVERIFY2(!facts[2].contains(QStringLiteral("gradient")), qPrintable(facts[2]));
+        QVERIFY2(facts[3].startsWith(QStringLiteral("stripes_300x5000 · ")), qPrintable(facts[3]));
     }
 
     void refreshesWhenTheStoreChanges() {

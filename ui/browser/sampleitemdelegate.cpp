@@ -35,7 +35,10 @@ QString sampleFacts(const QModelIndex& index) {
     QStringList facts;
     const QString key = index.data(SampleListModel::KeyRole).toString();
     const QString imagePath = index.data(SampleListModel::ImagePathRole).toString();
-    if (!imagePath.isEmpty() && !key.startsWith(QFileInfo(imagePath).completeBaseName())) facts << key;
+    // Keys the workbench gives (the image's name, or its name and a digest) say nothing the title does not.
+    const QString name = QFileInfo(imagePath).completeBaseName();
+    if (!imagePath.isEmpty() && (name.isEmpty() || (key != name && !key.startsWith(name + QLatin1Char('-')))))
+        facts << key;
     facts << splitLabel(index.data(SampleListModel::SplitRole).toInt());
     facts << countOf(index.data(SampleListModel::EntityCountRole).toInt(), SampleItemDelegate::tr("entity"),
                      SampleItemDelegate::tr("entities"));

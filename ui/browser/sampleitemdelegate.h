@@ -17,8 +17,8 @@ public:
     static constexpr int kPadding = 6;
 };
 
-// A sample's line of facts: its key where the image's name does not begin it (images of one name from
-// different folders), split, entities, lowest model confidence.
+// A sample's line of facts: its key where it is neither the image's name nor that name and a suffix after a
+// hyphen (images of one name from different folders), split, entities, lowest model confidence.
 QString sampleFacts(const QModelIndex& index);
 
 // The colour of a review state's chip.
