@@ -143,6 +143,43 @@ private slots:
         }
     }
 
+    // A box 5 px below the image's top: at 400 % its label has room above it on screen, but the exported image
+    // (1:1) has not, so there the label sits inside the box, whole; the screen keeps its own place.
+    void exportedLabelsStayOnTheImage() {
+        TestWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
+        kosmos::GenerationResult result;
+        result.caption = "a box at the top";
+        result.text = result.caption;
+        kosmos::GroundedEntity entity{"a box at the top", {0, 16}, {}};
+        kosmos::BoxDetail detail;
+        detail.box = {0.25, 5.0 / 480, 0.75, 0.5};
+        detail.confidence = 0.9;
+        entity.boxes.push_back(detail);
+        result.entities.push_back(entity);
+        window.document()->setResult(result, QStringLiteral("<grounding>An image of"));
+        ImageCanvas* canvas = window.canvas();
+        canvas->setZoom(4.0);
+        QCOMPARE(canvas->boxItems().size(), 1);
+        QCOMPARE(canvas->boxItems().first()->labelPlace(), LabelPlace::AboveTop);
+
+        const QString png = mWork.filePath(QStringLiteral("top-label.png"));
+        QVERIFY(window.exportAnnotatedImage(png));
+        const QImage annotated(png);
+        const QImage original(fixtureImage("gradient_640x480.png"));
+        // Inside the box, under its top edge, the label covers the image (cut off above the image, it would not);
+        // the view's place is back.
+        int covered = 0;
+        for (int x = 170; x < 220; ++x)
+            covered += annotated.pixelColor(x, 15).rgb() != original.pixelColor(x, 15).rgb();
+        QVERIFY2(covered == 50, qPrintable(QString::number(covered)));
+        QVERIFY(annotated.pixelColor(400, 300).rgb() == original.pixelColor(400, 300).rgb());
+        QCOMPARE(canvas->boxItems().first()->labelPlace(), LabelPlace::AboveTop);
+    }
+
     void boxesCaptionAndListShareSelection() {
         TestWindow window;
         window.resize(1280, 800);
