@@ -11,6 +11,10 @@
 
 namespace kosmos::store {
 
+// Image files a folder or shard pairs with a record, by extension (lower case, without the dot).
+inline constexpr const char* kPairedImageExtensions[] = {"jpg", "jpeg", "png", "webp", "bmp", "tif",
+                                                         "tiff", "ppm", "pgm", "pbm", "pnm"};
+
 struct SourceLimits {
     std::size_t maxRecordBytes = limits::kMaxRecordBytes;       // one JSON record (a JSONL line, a .json file or member)
     std::size_t maxImageBytes = limits::kMaxShardImageBytes;    // one image member of a shard

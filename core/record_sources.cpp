@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "core/line_reader.h"
 #include "core/record_source.h"
@@ -22,6 +23,22 @@ bool endsWith(const std::string& text, const std::string& suffix) {
 std::string lower(std::string text) {
     for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return text;
+}
+
+// ".jpg" ... in lower case, ".gif" (found, then refused by name when probed), then the upper-case spellings.
+const std::vector<std::string>& imageExtensionsToTry() {
+    static const std::vector<std::string> extensions = [] {
+        std::vector<std::string> out;
+        for (const char* e : kPairedImageExtensions) out.push_back(std::string(".") + e);
+        out.push_back(".gif");
+        for (const char* e : kPairedImageExtensions) {
+            std::string upper = std::string(".") + e;
+            for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            out.push_back(upper);
+        }
+        return out;
+    }();
+    return extensions;
 }
 
 class JsonlSource : public RecordSource {
@@ -102,11 +119,8 @@ private:
         if (readSmallFile(json.string(), limits_.maxRecordBytes, record.text, record.problem)) {
             bytes_ += record.text.size();
         }
-        static const char* const kImageExtensions[] = {
-            ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".ppm", ".pgm", ".pbm", ".pnm", ".gif",
-            ".JPG", ".JPEG", ".PNG", ".WEBP", ".BMP", ".TIF", ".TIFF", ".PPM", ".PGM", ".PBM", ".PNM"};
         fs::path base = json;
-        for (const char* extension : kImageExtensions) {
+        for (const std::string& extension : imageExtensionsToTry()) {
             std::error_code error;
             base.replace_extension(extension);
             if (fs::is_regular_file(base, error)) {

@@ -4,8 +4,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <iterator>
 #include <optional>
 #include <vector>
 
@@ -25,9 +27,8 @@ struct Member {
 };
 
 bool isImageExtension(const std::string& extension) {
-    for (const char* known : {"jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "pnm", "ppm", "pgm", "pbm"})
-        if (extension == known) return true;
-    return false;
+    return std::any_of(std::begin(kPairedImageExtensions), std::end(kPairedImageExtensions),
+                       [&](const char* known) { return extension == known; });
 }
 
 class TarSource : public RecordSource {
