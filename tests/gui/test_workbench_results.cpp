@@ -16,6 +16,8 @@
 
 #include <array>
 #include <cmath>
+#include <cstring>
+#include <vector>
 
 #include "gui_test_support.h"
 #include "model/grounding.h"
@@ -74,6 +76,24 @@ kosmos::GenerationResult sampleResult() {
     return result;
 }
 
+// A result whose caption holds each phrase once, with one box (x0, y0, x1, y1, normalised) per phrase.
+using PhraseBox = std::pair<const char*, std::array<double, 4>>;
+kosmos::GenerationResult resultWithBoxes(const std::string& caption, const std::vector<PhraseBox>& boxes) {
+    kosmos::GenerationResult result;
+    result.caption = caption;
+    result.text = caption;
+    for (const auto& [phrase, box] : boxes) {
+        const int begin = static_cast<int>(caption.find(phrase));
+        kosmos::GroundedEntity entity{phrase, {begin, begin + static_cast<int>(std::strlen(phrase))}, {}};
+        kosmos::BoxDetail detail;
+        detail.box = box;
+        detail.confidence = 0.9;
+        entity.boxes.push_back(detail);
+        result.entities.push_back(entity);
+    }
+    return result;
+}
+
 } // namespace
 
 class TestWorkbenchResults : public QObject {
@@ -105,22 +125,10 @@ private slots:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
-        kosmos::GenerationResult result;
-        result.caption = "a wide box and a tall box and a small box";
-        result.text = result.caption;
-        const std::pair<const char*, std::array<double, 4>> boxes[] = {
-            {"a wide box", {0.25, 0.25, 0.75, 0.5}},
-            {"a tall box", {0.25, 0.25, 0.4, 0.9}},
-            {"a small box", {0.26, 0.26, 0.3, 0.3}},
-        };
-        for (const auto& [phrase, box] : boxes) {
-            kosmos::GroundedEntity entity{phrase, {0, 1}, {}};
-            kosmos::BoxDetail detail;
-            detail.box = box;
-            detail.confidence = 0.9;
-            entity.boxes.push_back(detail);
-            result.entities.push_back(entity);
-        }
+        const kosmos::GenerationResult result =
+            resultWithBoxes("a wide box and a tall box and a small box", {{"a wide box", {0.25, 0.25, 0.75, 0.5}},
+                                                                          {"a tall box", {0.25, 0.25, 0.4, 0.9}},
+                                                                          {"a small box", {0.26, 0.26, 0.3, 0.3}}});
         window.document()->setResult(result, QStringLiteral("<grounding>An image of"));
         ImageCanvas* canvas = window.canvas();
         QCOMPARE(canvas->boxItems().size(), 3);
@@ -151,15 +159,8 @@ private slots:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
-        kosmos::GenerationResult result;
-        result.caption = "a box at the top";
-        result.text = result.caption;
-        kosmos::GroundedEntity entity{"a box at the top", {0, 16}, {}};
-        kosmos::BoxDetail detail;
-        detail.box = {0.25, 5.0 / 480, 0.75, 0.5};
-        detail.confidence = 0.9;
-        entity.boxes.push_back(detail);
-        result.entities.push_back(entity);
+        const kosmos::GenerationResult result =
+            resultWithBoxes("a box at the top", {{"a box at the top", {0.25, 5.0 / 480, 0.75, 0.5}}});
         window.document()->setResult(result, QStringLiteral("<grounding>An image of"));
         ImageCanvas* canvas = window.canvas();
         canvas->setZoom(4.0);
