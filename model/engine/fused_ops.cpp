@@ -100,7 +100,7 @@ cuda::RowProduct productOf(const at::Tensor& x, const at::Tensor& weight, const 
 
 bool fusedKernelsApply(const at::Tensor& x) {
 #ifdef KOSMOS_WITH_CUDA_KERNELS
-    static const bool disabled = std::getenv("KOSMOS_NO_FUSED_KERNELS") != nullptr;
+    static const bool disabled = isSet("KOSMOS_NO_FUSED_KERNELS");
     const auto type = x.scalar_type();
     return !disabled && x.defined() && x.is_cuda() && !at::GradMode::is_enabled() && x.is_contiguous() &&
            (type == at::kFloat || type == at::kBFloat16 || type == at::kHalf);
