@@ -19,6 +19,10 @@ namespace kosmos {
 // Runs `step` once eagerly on a side stream (warming up cuDNN, cuBLAS and the allocator), then records a second
 // run into `graph`, whose output buffer goes to `graphOutput` (rewritten by every replay). Returns a copy of the
 // eager run's result. The current stream waits for both.
+// Where recording fails (an operation that cannot be recorded, a launch refused during capture, another thread's
+// CUDA call invalidating it) the capture is ended and dropped, `graphOutput` is left undefined and the reason
+// printed once to stderr: the eager result stands and the caller goes on without the graph. A recorded run
+// does not execute, so the eager run's effects happened exactly once either way.
 at::Tensor warmUpAndCapture(at::cuda::CUDAGraph& graph, const std::function<at::Tensor()>& step,
                             at::Tensor& graphOutput);
 

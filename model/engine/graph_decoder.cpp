@@ -31,6 +31,7 @@ struct GraphDecoder::Impl {
     at::Tensor logits;
     at::cuda::CUDAGraph graph;
     bool captured = false;
+    bool eager = false;   // recording failed (cuda_graph_capture.h): each step runs launch by launch
     // Two steps can be in flight: step k copies its logits and the inputs it chose for step k + 1 into
     // the pinned buffers k % 2 and records done[k % 2].
     at::Tensor hostLogits[2], hostChoice[2];
@@ -61,10 +62,13 @@ struct GraphDecoder::Impl {
         if (captured) {
             graph.replay();
             result = logits;
+        } else if (eager) {
+            result = forward();
         } else {
             // The first step runs eagerly, then the same step is captured; later steps replay it.
             result = warmUpAndCapture(graph, [&] { return forward(); }, logits);
-            captured = true;
+            captured = logits.defined();
+            eager = !captured;
         }
         const int slot = step % 2;
         hostLogits[slot].copy_(result, /*non_blocking=*/true);
@@ -117,7 +121,8 @@ void GraphDecoder::launch(int step, const std::vector<std::int64_t>& tokenIds,
 }
 
 void GraphDecoder::launchFromDevice(int step) {
-    if (!mImpl->captured) throw Error("graph decode step: the first step must be fed from the host");
+    if (!mImpl->captured && !mImpl->eager)
+        throw Error("graph decode step: the first step must be fed from the host");
     mImpl->run(step);
 }
 

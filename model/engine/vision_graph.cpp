@@ -41,12 +41,16 @@ at::Tensor VisionGraphs::run(const std::function<at::Tensor(const at::Tensor&)>&
         e.graph.replay();
         return e.output.clone();
     }
+    if (mRecordingFailed) return compute(pixelValues);
     if (mEntries.size() >= kMaxShapes) mEntries.clear();
     auto entry = std::make_unique<Entry>();
     entry->input = pixelValues.contiguous().clone();
     Entry& e = *entry;
     at::Tensor out = warmUpAndCapture(e.graph, [&] { return compute(e.input); }, e.output);
-    mEntries.emplace(std::move(key), std::move(entry));
+    if (e.output.defined())
+        mEntries.emplace(std::move(key), std::move(entry));
+    else
+        mRecordingFailed = true;   // cuda_graph_capture.h: what failed once would fail again
     return out;
 }
 
