@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/media/crc32.h"
 #include "core/media/image_io.h"
 #include "core/record_source.h"
 #include "core/sha256.h"
@@ -49,15 +50,6 @@ std::uint32_t be16(const unsigned char* p) { return (std::uint32_t(p[0]) << 8) |
 std::uint32_t le16(const unsigned char* p) { return std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8); }
 std::uint32_t le24(const unsigned char* p) { return le16(p) | (std::uint32_t(p[2]) << 16); }
 std::uint32_t le32(const unsigned char* p) { return le24(p) | (std::uint32_t(p[3]) << 24); }
-
-std::uint32_t crc32(const unsigned char* data, std::size_t n) {
-    std::uint32_t crc = 0xFFFFFFFFu;
-    for (std::size_t i = 0; i < n; ++i) {
-        crc ^= data[i];
-        for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-    }
-    return ~crc;
-}
 
 std::string setSize(ImageProbe& out, const char* format, std::int64_t width, std::int64_t height) {
     if (width <= 0 || height <= 0 || width > kMaxSide || height > kMaxSide) {

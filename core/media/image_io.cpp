@@ -1,11 +1,14 @@
 // Bounded image decoding and atomic PNG writing on OpenCV's imgcodecs.
 #include "core/media/image_io.h"
 
+#include "core/media/crc32.h"
+
 #include "model/error.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -23,6 +26,7 @@ class ByteReader {
 public:
     ByteReader(const std::uint8_t* data, std::size_t size) : mData(data), mSize(size) {}
     std::size_t size() const { return mSize; }
+    const std::uint8_t* data() const { return mData; }
     bool has(std::size_t offset, std::size_t n) const { return offset <= mSize && n <= mSize - offset; }
     std::uint8_t u8(std::size_t at) const { return mData[at]; }
     std::uint32_t be16(std::size_t at) const { return (std::uint32_t(mData[at]) << 8) | mData[at + 1]; }
@@ -62,26 +66,42 @@ ImageHeader probePng(const ByteReader& r, const std::string& name)
     return {"png", checkedDimension(r.be32(16), name, "PNG"), checkedDimension(r.be32(20), name, "PNG")};
 }
 
-// Before decoding a whole PNG: every chunk must fit in the file. libpng allocates what a chunk declares
-// before reading it, so a 50-byte file declaring a 2 GiB text chunk would cost 2 GiB of memory.
-void checkPngChunks(const ByteReader& r, const std::string& name)
+// Before decoding a whole PNG: every chunk must fit in the file (libpng allocates what a chunk declares
+// before reading it, so a 50-byte file declaring a 2 GiB text chunk would cost 2 GiB of memory), and the
+// chunks the image needs must match their checksums, which names the damage instead of the decoder's message
+// on stderr. An ancillary chunk (text, colour profile) that does not is left out, as the decoder would leave
+// it out with a warning: returns the file without such chunks, or an empty vector where it has none.
+std::vector<std::uint8_t> checkPngChunks(const ByteReader& r, const std::string& name)
 {
-    std::size_t pos = 8;
+    std::vector<std::uint8_t> cleaned;
+    std::size_t pos = 8, copied = 0;
     while (r.has(pos, 8)) {
         const std::uint64_t length = r.be32(pos);
-        char kind[5] = {};
-        for (int i = 0; i < 4; ++i) {
-            const char c = static_cast<char>(r.u8(pos + 4 + i));
-            kind[i] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? c : '?';
-        }
+        std::string kind(reinterpret_cast<const char*>(r.data() + pos + 4), 4);
+        const bool letters = std::all_of(kind.begin(), kind.end(), [](char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        });
+        if (!letters)
+            fail(name, "corrupt (PNG chunk at byte " + std::to_string(pos) + " has no valid type)");
         if (!r.has(pos + 8, length + 4))
-            fail(name, "truncated or corrupt (PNG chunk '" + std::string(kind) + "' at byte " + std::to_string(pos) +
+            fail(name, "truncated or corrupt (PNG chunk '" + kind + "' at byte " + std::to_string(pos) +
                            " declares " + std::to_string(length) + " bytes; the file has " +
                            std::to_string(r.size() - pos - 8) + " after its header)");
-        if (std::memcmp(kind, "IEND", 4) == 0)
-            return;
-        pos += 12 + length;
+        const std::size_t next = pos + 12 + static_cast<std::size_t>(length);
+        if (crc32(r.data() + pos + 4, length + 4) != r.be32(pos + 8 + length)) {
+            if (kind[0] >= 'A' && kind[0] <= 'Z')
+                fail(name, "corrupt (PNG chunk '" + kind + "' at byte " + std::to_string(pos) +
+                               " does not match its checksum)");
+            cleaned.insert(cleaned.end(), r.data() + copied, r.data() + pos);
+            copied = next;
+        }
+        if (kind == "IEND")
+            break;
+        pos = next;
     }
+    if (copied > 0)
+        cleaned.insert(cleaned.end(), r.data() + copied, r.data() + r.size());
+    return cleaned;
 }
 
 bool isJpegFrameMarker(std::uint8_t m)
@@ -154,6 +174,25 @@ ImageHeader probeBmp(const ByteReader& r, const std::string& name)
             checkedDimension(absHeight, name, "BMP")};
 }
 
+// Before decoding an uncompressed BMP: it holds every row its header declares (the decoder reports a cut one
+// only on stderr). A run-length encoded one carries its own length.
+void checkBmpRows(const ByteReader& r, const ImageHeader& header, const std::string& name)
+{
+    const std::uint32_t dibSize = r.le32(14);
+    if (!r.has(0, dibSize == 12 ? 26 : 34))
+        fail(name, "truncated (BMP header cut short)");
+    const std::uint32_t bits = dibSize == 12 ? r.le16(24) : r.le16(28);
+    const std::uint32_t compression = dibSize == 12 ? 0 : r.le32(30);
+    if (compression != 0 && compression != 3)
+        return;
+    const std::uint64_t rowBytes = (static_cast<std::uint64_t>(header.width) * (bits == 15 ? 16 : bits) + 31) / 32 * 4;
+    const std::uint64_t start = r.le32(10);
+    const std::uint64_t end = start + rowBytes * static_cast<std::uint64_t>(header.height);
+    if (end > r.size())
+        fail(name, "truncated (BMP rows end at byte " + std::to_string(end) + "; the file has " +
+                       std::to_string(r.size()) + " bytes)");
+}
+
 ImageHeader probeWebp(const ByteReader& r, const std::string& name)
 {
     if (!r.has(0, 30))
@@ -215,11 +254,24 @@ ImageHeader probeTiff(const ByteReader& r, const std::string& name)
     return {"tiff", checkedDimension(width, name, "TIFF"), checkedDimension(height, name, "TIFF")};
 }
 
-ImageHeader probePnm(const ByteReader& r, const std::string& name)
+// A PNM's header: kind ('1'-'6'), width, height, maximum sample value and where the samples start, read
+// as the decoder reads it (each number ends with one byte it swallows).
+struct PnmLayout {
+    char kind = 0;
+    std::uint64_t width = 0, height = 0, maxValue = 1;
+    std::size_t dataStart = 0;
+};
+
+PnmLayout parsePnm(const ByteReader& r, const std::string& name)
 {
+    PnmLayout layout;
+    layout.kind = static_cast<char>(r.u8(1));
+    const bool bitmap = layout.kind == '1' || layout.kind == '4';
+    std::uint64_t* values[3] = {&layout.width, &layout.height, &layout.maxValue};
     std::size_t pos = 2;
-    std::uint64_t values[2] = {0, 0};
-    for (std::uint64_t& value : values) {
+    for (int v = 0; v < (bitmap ? 2 : 3); ++v) {
+        std::uint64_t& value = *values[v];
+        value = 0;
         while (true) {
             if (!r.has(pos, 1))
                 fail(name, "truncated (PNM header cut short)");
@@ -234,7 +286,8 @@ ImageHeader probePnm(const ByteReader& r, const std::string& name)
             }
         }
         if (r.u8(pos) < '0' || r.u8(pos) > '9')
-            fail(name, "not an image (PNM header without dimensions)");
+            fail(name, v < 2 ? "not an image (PNM header without dimensions)"
+                             : "not an image (PNM header without a maximum sample value)");
         while (r.has(pos, 1) && r.u8(pos) >= '0' && r.u8(pos) <= '9') {
             value = value * 10 + (r.u8(pos++) - '0');
             if (value > static_cast<std::uint64_t>(INT_MAX))
@@ -244,8 +297,67 @@ ImageHeader probePnm(const ByteReader& r, const std::string& name)
         // the format: refused, since the pixel bound must hold for what will be decoded.
         if (r.has(pos, 1) && r.u8(pos) == '#')
             fail(name, "not an image (PNM header with a comment right after a number, read two ways by decoders)");
+        ++pos;
     }
-    return {"pnm", checkedDimension(values[0], name, "PNM"), checkedDimension(values[1], name, "PNM")};
+    if (layout.maxValue < 1 || layout.maxValue > 65535)
+        fail(name, "not an image (PNM maximum sample value " + std::to_string(layout.maxValue) +
+                       " outside 1-65535)");
+    layout.dataStart = pos;
+    return layout;
+}
+
+ImageHeader probePnm(const ByteReader& r, const std::string& name)
+{
+    const PnmLayout layout = parsePnm(r, name);
+    return {"pnm", checkedDimension(layout.width, name, "PNM"), checkedDimension(layout.height, name, "PNM")};
+}
+
+// Before decoding a PNM: it holds every sample its header declares, and a plain-text one holds nothing but
+// numbers, spaces and comments where samples are read. The decoder itself reports either only on stderr.
+void checkPnmSamples(const ByteReader& r, const std::string& name)
+{
+    const PnmLayout p = parsePnm(r, name);
+    const std::uint64_t channels = p.kind == '3' || p.kind == '6' ? 3 : 1;
+    const std::uint64_t sampleBytes = p.maxValue > 255 ? 2 : 1;
+    const std::string available = std::to_string(r.size() - std::min(r.size(), p.dataStart));
+    if (p.kind == '4' || p.kind == '5' || p.kind == '6') {
+        const std::uint64_t needed =
+            p.kind == '4' ? (p.width + 7) / 8 * p.height : p.width * p.height * channels * sampleBytes;
+        if (!r.has(p.dataStart, needed))
+            fail(name, "truncated (PNM samples need " + std::to_string(needed) + " bytes from byte " +
+                           std::to_string(p.dataStart) + "; the file has " + available + ")");
+        return;
+    }
+    const std::uint64_t needed = p.width * p.height * channels;
+    std::uint64_t count = 0;
+    std::size_t pos = p.dataStart;
+    while (count < needed) {
+        if (!r.has(pos, 1))
+            fail(name, "truncated (PNM holds " + std::to_string(count) + " of its " + std::to_string(needed) +
+                           " samples)");
+        const std::uint8_t c = r.u8(pos);
+        if (c >= '0' && c <= '9') {
+            ++pos;
+            if (p.kind != '1') {   // a bitmap's samples are single digits; other numbers end with a swallowed byte
+                while (r.has(pos, 1) && r.u8(pos) >= '0' && r.u8(pos) <= '9')
+                    ++pos;
+                if (!r.has(pos, 1))
+                    continue;   // the last number is cut: reported above
+                ++pos;
+            }
+            ++count;
+        } else if (c == '#') {
+            while (r.has(pos, 1) && r.u8(pos) != '\n' && r.u8(pos) != '\r')
+                ++pos;
+        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f') {
+            ++pos;
+        } else {
+            char shown[8];
+            std::snprintf(shown, sizeof shown, "0x%02X", c);
+            fail(name, "corrupt (PNM sample " + std::to_string(count + 1) + " at byte " + std::to_string(pos) +
+                           " begins with " + shown + ", not a digit)");
+        }
+    }
 }
 
 // Samples of any supported depth -> 8 bits, BGR(A) -> RGB(A), grey+alpha -> RGBA.
@@ -351,11 +463,18 @@ ImageU8 loadImageBytes(const void* data, std::size_t size, const std::string& na
     if (pixels > limits.maxPixels)
         fail(name, "too large (" + std::to_string(header.width) + " x " + std::to_string(header.height) + " > " +
                        std::to_string(limits.maxPixels) + " pixels)");
+    const ByteReader bytes(static_cast<const std::uint8_t*>(data), size);
+    std::vector<std::uint8_t> cleaned;
     if (header.format == "png")
-        checkPngChunks(ByteReader(static_cast<const std::uint8_t*>(data), size), name);
+        cleaned = checkPngChunks(bytes, name);
+    else if (header.format == "bmp")
+        checkBmpRows(bytes, header, name);
+    else if (header.format == "pnm")
+        checkPnmSamples(bytes, name);
     cv::Mat decoded;
     try {
-        const cv::Mat encoded(1, static_cast<int>(size), CV_8U, const_cast<void*>(data));
+        const cv::Mat encoded = cleaned.empty() ? cv::Mat(1, static_cast<int>(size), CV_8U, const_cast<void*>(data))
+                                                : cv::Mat(1, static_cast<int>(cleaned.size()), CV_8U, cleaned.data());
         decoded = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
     } catch (const cv::Exception& e) {
         fail(name, "truncated or corrupt (" + header.format + " decoder: " + e.err + ")");

@@ -11,7 +11,9 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <unistd.h>
 
 using namespace kosmos;
 
@@ -73,6 +75,45 @@ void writeFile(const QString& path, const std::vector<std::uint8_t>& bytes)
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
+// What `f` writes to the process's stderr (file descriptor 2), the decoders' libraries included.
+template <typename F>
+std::string stderrDuring(F&& f)
+{
+    std::fflush(stderr);
+    std::FILE* capture = std::tmpfile();
+    const int saved = ::dup(2);
+    ::dup2(::fileno(capture), 2);
+    try {
+        f();
+    } catch (...) {
+        std::fflush(stderr);
+        ::dup2(saved, 2);
+        ::close(saved);
+        std::fclose(capture);
+        throw;
+    }
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    std::string text(static_cast<std::size_t>(std::ftell(capture)), '\0');
+    std::rewind(capture);
+    text.resize(std::fread(text.data(), 1, text.size(), capture));
+    std::fclose(capture);
+    return text;
+}
+
+// Expects loading `bytes` to fail with a message containing `part`, and no decoder's own line on stderr.
+void expectQuietError(const std::vector<std::uint8_t>& bytes, const char* name, const QString& part)
+{
+    const std::string noise = stderrDuring([&] { expectError([&] { loadImageBytes(bytes, name); }, part); });
+    QVERIFY2(noise.empty(), noise.c_str());
+}
+
+std::vector<std::uint8_t> cutTo(const std::vector<std::uint8_t>& bytes, std::size_t keep)
+{
+    return std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(keep));
+}
+
 } // namespace
 
 class TestImageIo : public QObject {
@@ -88,6 +129,9 @@ private slots:
     void sixteenBitIsReducedToEightBits();
     void truncatedPngIsRejected();
     void truncatedJpegIsRejected();
+    void damagedPngChunkIsNamed();
+    void truncatedBmpAndPnmAreNamed();
+    void plainTextPnmIsCheckedSampleBySample();
     void notAnImageIsRejected();
     void zeroBytesAreRejected();
     void missingFileIsRejected();
@@ -216,6 +260,69 @@ void TestImageIo::truncatedJpegIsRejected()
         const std::vector<std::uint8_t> cut(full.begin(), full.begin() + keep);
         expectError([&] { loadImageBytes(cut, "cut.jpg"); }, QStringLiteral("cut.jpg: truncated"));
     }
+}
+
+void TestImageIo::damagedPngChunkIsNamed()
+{
+    std::vector<std::uint8_t> png = encodeImagePng(patternImage(64, 64, 3));
+    const std::size_t idat = 8 + 25;   // signature, then IHDR (13 bytes of data)
+    QCOMPARE(std::string(png.begin() + idat + 4, png.begin() + idat + 8), std::string("IDAT"));
+    std::vector<std::uint8_t> flipped = png;
+    flipped[idat + 20] ^= 0x10;
+    expectQuietError(flipped, "flip.png",
+                     QStringLiteral("flip.png: corrupt (PNG chunk 'IDAT' at byte 33 does not match its checksum)"));
+    flipped = png;
+    flipped[idat + 5] = '#';
+    expectQuietError(flipped, "type.png", QStringLiteral("type.png: corrupt (PNG chunk at byte 33 has no valid type)"));
+    // Damaged text chunks are left out, as the decoder would leave them out (with a warning on stderr).
+    const std::uint8_t text[] = {0, 0, 0, 4, 't', 'E', 'X', 't', 'a', 0, 'b', 'c', 0xDE, 0xAD, 0xBE, 0xEF};
+    png.insert(png.begin() + idat, std::begin(text), std::end(text));
+    png.insert(png.begin() + idat, std::begin(text), std::end(text));
+    const std::string noise = stderrDuring([&] { QCOMPARE(loadImageBytes(png, "text.png").width, 64); });
+    QVERIFY2(noise.empty(), noise.c_str());
+}
+
+void TestImageIo::truncatedBmpAndPnmAreNamed()
+{
+    cv::Mat mat(30, 41, CV_8UC3);
+    cv::randu(mat, cv::Scalar::all(0), cv::Scalar::all(255));
+    const std::vector<std::uint8_t> bmp = encodeWithOpenCv(mat, ".bmp");
+    QCOMPARE(loadImageBytes(bmp, "full.bmp").width, 41);
+    expectQuietError(cutTo(bmp, bmp.size() - 1), "cut.bmp",
+                     QStringLiteral("cut.bmp: truncated (BMP rows end at byte %1; the file has %2 bytes)")
+                         .arg(bmp.size()).arg(bmp.size() - 1));
+    const std::vector<std::uint8_t> ppm = encodeWithOpenCv(mat, ".ppm");   // P6, 8-bit
+    QCOMPARE(loadImageBytes(ppm, "full.ppm").width, 41);
+    const std::size_t header = ppm.size() - 41 * 30 * 3;
+    expectQuietError(cutTo(ppm, ppm.size() / 2), "cut.ppm",
+                     QStringLiteral("cut.ppm: truncated (PNM samples need 3690 bytes from byte %1").arg(header));
+    cv::Mat grey16(5, 7, CV_16UC1, cv::Scalar(40000));
+    const std::vector<std::uint8_t> pgm = encodeWithOpenCv(grey16, ".pgm");   // P5, two bytes a sample
+    QCOMPARE(loadImageBytes(pgm, "full.pgm").pixels.front(), std::uint8_t(40000 >> 8));
+    expectQuietError(cutTo(pgm, pgm.size() - 1), "cut.pgm", QStringLiteral("cut.pgm: truncated (PNM samples need 70"));
+    cv::Mat bits(9, 10, CV_8UC1, cv::Scalar(255));
+    const std::vector<std::uint8_t> pbm = encodeWithOpenCv(bits, ".pbm");   // P4, rows of 2 bytes
+    QCOMPARE(loadImageBytes(pbm, "full.pbm").height, 9);
+    expectQuietError(cutTo(pbm, pbm.size() - 1), "cut.pbm", QStringLiteral("cut.pbm: truncated (PNM samples need 18"));
+}
+
+void TestImageIo::plainTextPnmIsCheckedSampleBySample()
+{
+    const auto bytesOf = [](const std::string& text) { return std::vector<std::uint8_t>(text.begin(), text.end()); };
+    // Comments, any spacing, numbers above the maximum (clipped by the decoder), bitmap digits side by side.
+    const ImageU8 grey = loadImageBytes(bytesOf("P2\n# made by hand\n3 2\n255\n0 7\t300\n# end\n1 2 3\n"), "a.pgm");
+    QCOMPARE(grey.pixels, (std::vector<std::uint8_t>{0, 7, 255, 1, 2, 3}));
+    QCOMPARE(loadImageBytes(bytesOf("P1\n4 1\n0110\n"), "a.pbm").pixels,
+             (std::vector<std::uint8_t>{255, 0, 0, 255}));
+    QCOMPARE(loadImageBytes(bytesOf("P3 1 1 255 9 8 7\n"), "a.ppm").pixels, (std::vector<std::uint8_t>{9, 8, 7}));
+    expectQuietError(bytesOf("P2\n3 2\n255\n0 7 9\n1 2\n"), "short.pgm",
+                     QStringLiteral("short.pgm: truncated (PNM holds 5 of its 6 samples)"));
+    expectQuietError(bytesOf("P2\n3 2\n255\n0 7 9\n1 2 3"), "cut.pgm",
+                     QStringLiteral("cut.pgm: truncated (PNM holds 5 of its 6 samples)"));
+    expectQuietError(bytesOf("P3\n1 2\n255\n1 2 3\n4 x 6\n"), "bad.ppm",
+                     QStringLiteral("bad.ppm: corrupt (PNM sample 5 at byte 19 begins with 0x78, not a digit)"));
+    expectQuietError(bytesOf("P2\n1 1\n70000\n5\n"), "deep.pgm",
+                     QStringLiteral("deep.pgm: not an image (PNM maximum sample value 70000 outside 1-65535)"));
 }
 
 void TestImageIo::notAnImageIsRejected()
