@@ -61,7 +61,8 @@ nlohmann::json toJson(const BenchResult& r, const BenchOptions& o) {
             {"omp_wait_policy", r.ompWaitPolicy},
             {"torch", r.torchVersion},
             {"prompt_ids", r.promptIds},
-            {"generated_ids", r.firstRunIds}};
+            {"generated_ids", r.firstRunIds},
+            {"ids_equal_every_run", r.idsEqualEveryRun}};
 }
 
 void runBench(BenchCommandOptions o) {
@@ -106,6 +107,7 @@ void runBench(BenchCommandOptions o) {
     const std::string blasThreads = r.blasThreads > 0 ? " (OpenBLAS, " + std::to_string(r.blasThreads) + " threads)" : "";
     std::printf("  BLAS %s%s, %d threads, OMP_WAIT_POLICY=%s\n", r.blas.c_str(), blasThreads.c_str(), r.threads,
                 r.ompWaitPolicy.c_str());
+    if (!r.idsEqualEveryRun) std::printf("  the runs did not all generate the warm-up's ids\n");
 }
 
 } // namespace

@@ -228,6 +228,7 @@ BenchResult runBenchmark(const BenchOptions& o) {
     };
     cudaResetPeak();
     std::unique_ptr<TraceRecorder> trace;
+    std::vector<std::vector<std::int64_t>> firstRunRows;
     const int lastRun = o.profilePath.empty() ? o.runs : o.runs + 1;
     for (int run = -1; run < lastRun; ++run) {   // run -1 warms up; run o.runs is the profiled one
         if (run == o.runs) {
@@ -271,6 +272,10 @@ BenchResult runBenchmark(const BenchOptions& o) {
                                      {"vision_features", features.to(at::kCPU, at::kFloat)},
                                      {"first_logits", out.stepScores.front()}});
         const auto t3 = Clock::now();
+        if (run < 0)
+            firstRunRows = out.newTokens;
+        else if (out.newTokens != firstRunRows)
+            result.idsEqualEveryRun = false;
         if (run < 0) {
             result.firstRunIds = out.newTokens.front();
             // Every run does the same work: the peak so far is the model's, before any bandwidth buffer.

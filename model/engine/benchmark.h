@@ -56,6 +56,7 @@ struct BenchResult {
     std::string device, dtype, torchVersion;
     std::vector<std::int64_t> promptIds;     // the prompt fed to the model
     std::vector<std::int64_t> firstRunIds;   // the generated ids of the first run (parity checks)
+    bool idsEqualEveryRun = true;            // every later run generated the first run's ids, row by row
 };
 
 BenchResult runBenchmark(const BenchOptions& options);

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
+#include <memory>
+#include <tuple>
 
 #include "model/engine/graph_decoder.h"
 #include "model/engine/kv_cache.h"
@@ -45,7 +47,8 @@ struct Runner {
     Kosmos2ForConditionalGeneration& model;
     const ResolvedGenerationParams& params;
     const GenerationHooks& hooks;
-    KvCache cache;
+    KvCache& cache;
+    GraphDecoder* decoder;     // graph steps (greedy or sampling on CUDA), else null
     at::Tensor keyMask;        // [N, T] attention mask so far
     at::ScalarType dtype;
     bool padded = true;        // any padding among the keys (else a one-token step needs no mask)
@@ -140,8 +143,8 @@ GenerationOutput greedyOrSample(Runner& run, const GenerationInputs& in, const R
         RECORD_USER_SCOPE("kosmos2::prefill");   // named ranges in `bench --profile` traces
         logits = run.step(in.inputIds, positions, in.imageEmbeds, in.imageEmbedsPositionMask);
     }
-    std::unique_ptr<GraphDecoder> graph;
-    if (GraphDecoder::supported(device)) graph = std::make_unique<GraphDecoder>(run.model, run.cache, run.keyMask);
+    GraphDecoder* graph = run.decoder;
+    if (graph) graph->begin(run.keyMask);
     // Graph steps are queued one ahead on the device's own greedy choice (graph_decoder.h), except when
     // sampling or a constraint makes that choice rarely the one taken.
     const bool ahead = graph && !p.doSample && !p.constrain && !std::getenv("KOSMOS_NO_STEPS_AHEAD");
@@ -280,13 +283,32 @@ GenerationOutput generateTokens(Kosmos2ForConditionalGeneration& model, const Ge
         throw Error("prompt (" + std::to_string(in.inputIds.size(1)) + " tokens) plus max_new_tokens (" +
                     std::to_string(p.maxNewTokens) + ") exceed the model's " +
                     std::to_string(text.maxPositionEmbeddings) + " positions");
-    Runner run{model, p, hooks, {}, in.attentionMask.to(at::kLong), model->text_model->lm_head->weight.scalar_type()};
-    run.padded = !in.attentionMask.to(at::kCPU).all().item<bool>();
+    const at::Tensor& lmHead = model->text_model->lm_head->weight;
     // A graph step attends over the whole cache; a multiple of 16 positions lets the fused attention kernel
     // take its mask as is (it pads anything else, in every layer of every step).
-    const bool graphSteps = p.numBeams <= 1 && GraphDecoder::supported(model->text_model->lm_head->weight.device());
-    run.cache.allocate(text.layers, rows, text.attentionHeads, graphSteps ? (capacity + 15) / 16 * 16 : capacity,
-                       text.embedDim / text.attentionHeads, model->text_model->lm_head->weight.options());
+    const bool graphSteps = p.numBeams <= 1 && GraphDecoder::supported(lmHead.device());
+    const std::int64_t cacheCapacity = graphSteps ? (capacity + 15) / 16 * 16 : capacity;
+    const std::int64_t headDim = text.embedDim / text.attentionHeads;
+    KvCache ownCache;
+    std::unique_ptr<GraphDecoder> ownDecoder;   // declared after the cache it writes: destroyed first
+    KvCache* cache = nullptr;
+    GraphDecoder* decoder = nullptr;
+    if (graphSteps && model->decoderKeeper()) {
+        const DecoderKeeper::Shape shape{rows, cacheCapacity, in.inputIds.size(1), lmHead.scalar_type(),
+                                         lmHead.device().index()};
+        std::tie(cache, decoder) =
+            model->decoderKeeper()->take(*model, shape, text.layers, text.attentionHeads, headDim, lmHead.options());
+    }
+    if (!cache) {
+        ownCache.allocate(text.layers, rows, text.attentionHeads, cacheCapacity, headDim, lmHead.options());
+        cache = &ownCache;
+        if (graphSteps) {
+            ownDecoder = std::make_unique<GraphDecoder>(*model, ownCache, rows, in.inputIds.size(1));
+            decoder = ownDecoder.get();
+        }
+    }
+    Runner run{model, p, hooks, *cache, decoder, in.attentionMask.to(at::kLong), lmHead.scalar_type()};
+    run.padded = !in.attentionMask.to(at::kCPU).all().item<bool>();
     if (p.numBeams > 1) {
         if (p.doSample) throw Error("beam sampling is not supported: use num_beams 1 with sampling");
         return beamSearchImpl(model, run.cache, run.keyMask, run.padded, in, p, hooks);

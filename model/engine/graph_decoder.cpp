@@ -17,15 +17,16 @@ namespace kosmos {
 #ifdef KOSMOS_WITH_CUDA
 
 struct GraphDecoder::Impl {
-    Impl(Kosmos2ForConditionalGeneration& m, KvCache& c, std::int64_t rows) : model(m), cache(c), batch(rows) {}
+    Impl(Kosmos2ForConditionalGenerationImpl& m, KvCache& c, std::int64_t rows) : model(&m), cache(c), batch(rows) {}
 
-    Kosmos2ForConditionalGeneration model;
+    Kosmos2ForConditionalGenerationImpl* model;   // not owned: a model keeps its DecoderKeeper
     KvCache& cache;
     std::int64_t batch;
     // The step's inputs [ids (B), positions (B), cache write index (1)]: uploaded from a pinned host buffer
     // (launch) or left by the step before (launchFromDevice).
     at::Tensor inputs, staging;
-    at::Tensor promptKeys;   // [B, 1, 1, capacity] bool: the prompt's real (non-padding) positions
+    at::Tensor promptKeyRows;   // [B, capacity] bool: the prompt's real (non-padding) positions
+    at::Tensor promptKeys;      // the same as [B, 1, 1, capacity]
     at::Tensor slots;        // [capacity] 0, 1, 2, ...
     std::int64_t promptLength = 0;
     at::Tensor logits;
@@ -77,31 +78,38 @@ struct GraphDecoder::Impl {
     }
 };
 
-GraphDecoder::GraphDecoder(Kosmos2ForConditionalGeneration& model, KvCache& cache, const at::Tensor& promptKeyMask)
-    : mImpl(new Impl(model, cache, promptKeyMask.size(0))) {
+GraphDecoder::GraphDecoder(Kosmos2ForConditionalGenerationImpl& model, KvCache& cache, std::int64_t rows,
+                           std::int64_t promptLength)
+    : mImpl(new Impl(model, cache, rows)) {
     Impl& d = *mImpl;
-    const auto device = model->text_model->lm_head->weight.device();
+    const auto device = model.text_model->lm_head->weight.device();
     auto longs = at::TensorOptions().dtype(at::kLong).device(device);
     auto pinned = [](at::ScalarType type) { return at::TensorOptions().dtype(type).pinned_memory(true); };
     d.inputs = at::zeros({2 * d.batch + 1}, longs);
     d.staging = at::empty({2 * d.batch + 1}, pinned(at::kLong));
-    const std::int64_t vocab = model->text_model->lm_head->weight.size(0);
+    const std::int64_t vocab = model.text_model->lm_head->weight.size(0);
     for (int i = 0; i < 2; ++i) {
         d.hostLogits[i] = at::empty({d.batch, vocab}, pinned(at::kFloat));
         d.hostChoice[i] = at::empty({2 * d.batch + 1}, pinned(at::kLong));
     }
-    d.promptLength = promptKeyMask.size(1);
-    d.promptKeys = at::zeros({d.batch, cache.capacity}, longs.dtype(at::kBool));
-    d.promptKeys.narrow(1, 0, d.promptLength).copy_(promptKeyMask.ne(0));
-    d.promptKeys = d.promptKeys.view({d.batch, 1, 1, cache.capacity});
+    d.promptLength = promptLength;
+    d.promptKeyRows = at::zeros({d.batch, cache.capacity}, longs.dtype(at::kBool));
+    d.promptKeys = d.promptKeyRows.view({d.batch, 1, 1, cache.capacity});
     d.slots = at::arange(cache.capacity, longs);
-    cache.writeIndex = d.inputs.narrow(0, 2 * d.batch, 1);
 }
 
 GraphDecoder::~GraphDecoder() {
     // A step queued ahead and never read may still run; the graph and its buffers must outlive it.
     c10::cuda::getCurrentCUDAStream().synchronize();
     mImpl->cache.writeIndex = at::Tensor();
+}
+
+void GraphDecoder::begin(const at::Tensor& promptKeyMask) {
+    Impl& d = *mImpl;
+    if (promptKeyMask.size(0) != d.batch || promptKeyMask.size(1) != d.promptLength)
+        throw Error("graph decode step: the prompt mask does not have the decoder's shape");
+    d.promptKeyRows.narrow(1, 0, d.promptLength).copy_(promptKeyMask.ne(0));
+    d.cache.writeIndex = d.inputs.narrow(0, 2 * d.batch, 1);
 }
 
 bool GraphDecoder::supported(const at::Device& device) { return cudaGraphsEnabled(device); }
@@ -139,10 +147,11 @@ std::vector<std::int64_t> GraphDecoder::deviceChoice(int step) const {
 #else
 
 struct GraphDecoder::Impl {};
-GraphDecoder::GraphDecoder(Kosmos2ForConditionalGeneration&, KvCache&, const at::Tensor&) {
+GraphDecoder::GraphDecoder(Kosmos2ForConditionalGenerationImpl&, KvCache&, std::int64_t, std::int64_t) {
     throw Error("CUDA graphs need a CUDA build of LibTorch");
 }
 GraphDecoder::~GraphDecoder() = default;
+void GraphDecoder::begin(const at::Tensor&) {}
 bool GraphDecoder::supported(const at::Device&) { return false; }
 void GraphDecoder::launch(int, const std::vector<std::int64_t>&, const std::vector<std::int64_t>&, std::int64_t) {}
 void GraphDecoder::launchFromDevice(int) {}
@@ -150,5 +159,28 @@ at::Tensor GraphDecoder::wait(int) { return {}; }
 std::vector<std::int64_t> GraphDecoder::deviceChoice(int) const { return {}; }
 
 #endif
+
+DecoderKeeper::DecoderKeeper() = default;
+DecoderKeeper::~DecoderKeeper() = default;
+
+std::pair<KvCache*, GraphDecoder*> DecoderKeeper::take(Kosmos2ForConditionalGenerationImpl& model, const Shape& shape,
+                                                       int layers, std::int64_t heads, std::int64_t headDim,
+                                                       const at::TensorOptions& options) {
+    if (mDecoder && mModel == &model && mShape == shape) {
+        mCache.clear();
+        return {&mCache, mDecoder.get()};
+    }
+    mDecoder.reset();   // first: it waits for its queued steps, which write the cache
+    mCache = KvCache();
+    mModel = nullptr;
+    const std::int64_t bytes = 2 * layers * shape.rows * heads * shape.capacity * headDim *
+                               static_cast<std::int64_t>(c10::elementSize(shape.dtype));
+    if (bytes > kMaxKeptCacheBytes) return {nullptr, nullptr};
+    mCache.allocate(layers, shape.rows, heads, shape.capacity, headDim, options);
+    mDecoder = std::make_unique<GraphDecoder>(model, mCache, shape.rows, shape.promptLength);
+    mModel = &model;
+    mShape = shape;
+    return {&mCache, mDecoder.get()};
+}
 
 } // namespace kosmos

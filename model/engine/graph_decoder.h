@@ -11,6 +11,7 @@
 #include <ATen/ATen.h>
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "model/engine/kosmos2_model.h"
@@ -20,11 +21,15 @@ namespace kosmos {
 
 class GraphDecoder {
 public:
-    // `promptKeyMask` [B, prompt length] on the device: 1 where a prompt position holds a real (non-padding)
-    // token. Generated positions are always attended to.
-    GraphDecoder(Kosmos2ForConditionalGeneration& model, KvCache& cache, const at::Tensor& promptKeyMask);
+    // A decoder for generations of `rows` rows after a prompt of `promptLength` positions, writing `cache`
+    // (allocated with the generation's capacity; it outlives the decoder).
+    GraphDecoder(Kosmos2ForConditionalGenerationImpl& model, KvCache& cache, std::int64_t rows,
+                 std::int64_t promptLength);
     ~GraphDecoder();   // waits for the steps still queued
 
+    // Starts a generation once its prompt is in the cache: `promptKeyMask` [rows, prompt length] on the device,
+    // 1 where a prompt position holds a real (non-padding) token. Generated positions are always attended to.
+    void begin(const at::Tensor& promptKeyMask);
     // Queues step `step` (which computes the logits of new token `step`) fed from the host: one token and
     // one position per row, written to cache slot `position` (absolute index in the cache).
     void launch(int step, const std::vector<std::int64_t>& tokenIds, const std::vector<std::int64_t>& positionIds,
@@ -41,6 +46,38 @@ public:
 private:
     struct Impl;
     std::unique_ptr<Impl> mImpl;
+};
+
+// An inference model's KV cache and graph decoder, kept from one generation to the next of the same shape:
+// that one replays the recorded step from its first token instead of running it eagerly, recording and
+// instantiating it again (per image, in the workbench and the bench alike). One shape is kept, and no cache
+// larger than kMaxKeptCacheBytes.
+class DecoderKeeper {
+public:
+    struct Shape {
+        std::int64_t rows = 0, capacity = 0, promptLength = 0;
+        at::ScalarType dtype = at::kFloat;
+        int device = -1;
+        bool operator==(const Shape& o) const {
+            return rows == o.rows && capacity == o.capacity && promptLength == o.promptLength && dtype == o.dtype &&
+                   device == o.device;
+        }
+    };
+    static constexpr std::int64_t kMaxKeptCacheBytes = std::int64_t(512) << 20;
+
+    DecoderKeeper();
+    ~DecoderKeeper();
+    // An empty cache of `shape` and its decoder, the kept ones where they match (null, null where the cache
+    // would be larger than kept caches may be: the caller allocates its own). Valid until the next take().
+    std::pair<KvCache*, GraphDecoder*> take(Kosmos2ForConditionalGenerationImpl& model, const Shape& shape,
+                                            int layers, std::int64_t heads, std::int64_t headDim,
+                                            const at::TensorOptions& options);
+
+private:
+    Kosmos2ForConditionalGenerationImpl* mModel = nullptr;
+    Shape mShape;
+    KvCache mCache;
+    std::unique_ptr<GraphDecoder> mDecoder;   // declared after the cache it writes: destroyed first
 };
 
 } // namespace kosmos

@@ -54,7 +54,7 @@ void prepareForCudaInference(Kosmos2ForConditionalGeneration& model) {
     if (!model->text_model->lm_head->weight.is_cuda()) return;
     if (!std::getenv("KOSMOS_NO_FUSED_QKV"))
         for (auto& layer : model->text_model->model->layerList) layer->self_attn->fuseProjections();
-    model->useVisionGraphs();
+    model->keepCudaGraphs();
 }
 
 Kosmos2ForConditionalGeneration loadKosmos2(const std::string& modelDir, const CheckpointLoadOptions& options) {

@@ -1,6 +1,9 @@
 #include "model/engine/kosmos2_model.h"
 
+#include <cstdlib>
 #include <limits>
+
+#include "model/engine/graph_decoder.h"
 
 namespace kosmos {
 
@@ -24,6 +27,11 @@ Kosmos2ForConditionalGenerationImpl::Kosmos2ForConditionalGenerationImpl(const K
     vision_model = register_module("vision_model", Kosmos2VisionModel(c.vision, o));
     text_model = register_module("text_model", Kosmos2TextForCausalLM(c.text, o));
     image_to_text_projection = register_module("image_to_text_projection", Kosmos2ImageToTextProjection(c, o));
+}
+
+void Kosmos2ForConditionalGenerationImpl::keepCudaGraphs() {
+    mUseVisionGraphs = true;
+    if (!mDecoderKeeper && !std::getenv("KOSMOS_NO_KEPT_DECODER")) mDecoderKeeper = std::make_shared<DecoderKeeper>();
 }
 
 at::Tensor Kosmos2ForConditionalGenerationImpl::imageEmbeds(const at::Tensor& pixelValues, at::Tensor* features) {

@@ -11,6 +11,8 @@
 
 namespace kosmos {
 
+class DecoderKeeper;
+
 // Kosmos2ImageToTextProjection: 64 latent queries attend over [dense(features); latent queries].
 class Kosmos2ImageToTextProjectionImpl : public torch::nn::Module {
 public:
@@ -32,9 +34,11 @@ public:
     // post_layernorm output when non-null.
     at::Tensor imageEmbeds(const at::Tensor& pixelValues, at::Tensor* features = nullptr);
 
-    // Inference models on CUDA: imageEmbeds replays a CUDA graph per input shape (not for a model whose
-    // parameters will be replaced: the graph keeps their addresses).
-    void useVisionGraphs() { mUseVisionGraphs = true; }
+    // Inference models on CUDA: imageEmbeds replays a CUDA graph per input shape, and generation keeps its KV
+    // cache and decode graph for the next one of the same shape (graph_decoder.h). Not for a model whose
+    // parameters will be replaced: the graphs keep their addresses. KOSMOS_NO_KEPT_DECODER=1 keeps no decoder.
+    void keepCudaGraphs();
+    DecoderKeeper* decoderKeeper() const { return mDecoderKeeper.get(); }   // null unless keepCudaGraphs()
 
     Kosmos2VisionModel vision_model{nullptr};
     Kosmos2TextForCausalLM text_model{nullptr};
@@ -45,6 +49,7 @@ private:
     at::Tensor computeImageEmbeds(const at::Tensor& pixelValues, at::Tensor* features);
     bool mUseVisionGraphs = false;
     std::shared_ptr<VisionGraphs> mVisionGraphs = std::make_shared<VisionGraphs>();
+    std::shared_ptr<DecoderKeeper> mDecoderKeeper;
 };
 TORCH_MODULE(Kosmos2ForConditionalGeneration);
 

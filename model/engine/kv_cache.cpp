@@ -16,6 +16,13 @@ void KvCache::allocate(int layers, std::int64_t batch, std::int64_t heads, std::
     capacity = capacity_;
 }
 
+void KvCache::clear() {
+    for (auto& k : keys) k.zero_();
+    for (auto& v : values) v.zero_();
+    length = 0;
+    writeIndex = at::Tensor();
+}
+
 void KvCache::reorder(const at::Tensor& batchIndex) {
     for (std::size_t i = 0; i < keys.size(); ++i) {
         auto k = keys[i].narrow(2, 0, length);

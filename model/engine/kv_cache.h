@@ -19,6 +19,9 @@ struct KvCache {
     void allocate(int layers, std::int64_t batch, std::int64_t heads, std::int64_t capacity, std::int64_t headDim,
                   const at::TensorOptions& options);
     bool allocated() const { return !keys.empty(); }
+    // Empty again for a new generation of the same shape: zeroed in place (the tensors keep their addresses,
+    // which a recorded decode graph holds), length 0, writeIndex unset.
+    void clear();
     // Keeps the rows `batchIndex` (beam search reordering).
     void reorder(const at::Tensor& batchIndex);
 };

@@ -189,6 +189,7 @@ private slots:
                 QVERIFY2(s.min > 0 && s.min <= s.median && s.median <= s.max, stage);
             }
             QCOMPARE(r.firstRunIds.size(), std::size_t(6));
+            QVERIFY(r.idsEqualEveryRun);
             QCOMPARE(QString::fromStdString(r.bandwidthMeasure), QStringLiteral("read"));
             QVERIFY(r.memoryBandwidthGBs > 0.1 && r.copyBandwidthGBs > 0.1);
             const Spread& read = r.readBandwidthGBs;   // one measure after each run, the best the floor's
