@@ -1,7 +1,8 @@
 #pragma once
 // The engine's public face: load a Hugging Face KOSMOS-2 folder, ground images. No torch types here,
-// so ui/ and core/ include it without LibTorch headers. Weights are shared; per-request state
-// (KV cache, sampler) lives inside generate().
+// so ui/ and core/ include it without LibTorch headers. Weights are shared; an engine runs one generation at
+// a time (calls from several threads wait their turn), and on CUDA keeps its KV cache and recorded steps
+// from one to the next of the same shape.
 #include <atomic>
 #include <cstdint>
 #include <functional>

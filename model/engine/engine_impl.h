@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 
 #include "model/engine/config.h"
 #include "model/engine/engine.h"
@@ -54,6 +55,8 @@ private:
     at::ScalarType mDtype = at::kFloat;
     Kosmos2ForConditionalGeneration mModel{nullptr};
     ModelSummary mSummary;
+    // One generation at a time: on CUDA the model keeps its KV cache and recorded steps between them.
+    std::mutex mRunMutex;
 };
 
 } // namespace kosmos

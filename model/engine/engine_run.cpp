@@ -68,6 +68,7 @@ std::function<void(std::int64_t, const std::vector<std::int64_t>&, at::Tensor&)>
 
 std::vector<GenerationResult> TorchEngine::run(const std::vector<GenerationRequest>& requests,
                                                const TokenCallback& onToken, const std::atomic<bool>* cancel) {
+    const std::lock_guard<std::mutex> oneAtATime(mRunMutex);
     at::NoGradGuard noGrad;
     const auto start = Clock::now();
     const ResolvedGenerationParams base = resolve(requests.front().params);

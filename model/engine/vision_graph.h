@@ -25,7 +25,6 @@ public:
 private:
     struct Entry;
     std::map<std::vector<std::int64_t>, std::unique_ptr<Entry>> mEntries;
-    bool mRecordingFailed = false;   // then every shape runs eagerly
 };
 
 } // namespace kosmos
