@@ -118,7 +118,8 @@ std::string probeJpeg(const Bytes& bytes, ImageProbe& out) {
     return "damaged JPEG (too many segments)";
 }
 
-// TIFF and PNM through the header probe of the reader that decodes them later (core/media): a PNM's header
+// TIFF, PNM and BMP through the header probe of the reader that decodes them later (core/media), which also
+// checks that a binary PNM's samples and an uncompressed BMP's rows fit in the file: a PNM's or BMP's header
 // is at its start, a TIFF's directory may be anywhere in the file.
 std::string probeWithImageReader(const Bytes& bytes, ImageProbe& out, std::uint64_t headerBytes) {
     if (bytes.size() > limits::kMaxImageFileBytes)
@@ -129,7 +130,9 @@ std::string probeWithImageReader(const Bytes& bytes, ImageProbe& out, std::uint6
     static const std::string kName = "image";
     try {
         const ImageHeader header = kosmos::probeImageBytes(data.data(), data.size(), kName);
-        return setSize(out, header.format.c_str(), header.width, header.height);
+        std::string refused = setSize(out, header.format.c_str(), header.width, header.height);
+        if (refused.empty()) kosmos::checkDeclaredExtent(data.data(), data.size(), bytes.size(), kName);
+        return refused;
     } catch (const Error& e) {
         const std::string message = e.what();   // "image: reason"
         return message.rfind(kName + ": ", 0) == 0 ? message.substr(kName.size() + 2) : message;
@@ -143,14 +146,7 @@ std::string probeOther(const Bytes& bytes, const unsigned char* h, std::size_t n
     if (n >= 4 && (std::memcmp(h, "II*\0", 4) == 0 || std::memcmp(h, "MM\0*", 4) == 0))
         return probeWithImageReader(bytes, out, bytes.size());
     if (n >= 3 && h[0] == 'P' && h[1] >= '1' && h[1] <= '6') return probeWithImageReader(bytes, out, 64 * 1024);
-    if (n >= 26 && h[0] == 'B' && h[1] == 'M') {
-        const std::uint32_t dataOffset = le32(h + 10);
-        const std::uint32_t headerSize = le32(h + 14);
-        if (dataOffset > bytes.size()) return "truncated BMP";
-        if (headerSize == 12) return setSize(out, "bmp", le16(h + 18), le16(h + 20));
-        const auto height = static_cast<std::int32_t>(le32(h + 22));
-        return setSize(out, "bmp", static_cast<std::int32_t>(le32(h + 18)), height < 0 ? -std::int64_t(height) : height);
-    }
+    if (n >= 2 && h[0] == 'B' && h[1] == 'M') return probeWithImageReader(bytes, out, 64);
     if (n >= 30 && std::memcmp(h, "RIFF", 4) == 0 && std::memcmp(h + 8, "WEBP", 4) == 0) {
         if (std::uint64_t(le32(h + 4)) + 8 > bytes.size()) return "truncated WebP";
         if (std::memcmp(h + 12, "VP8X", 4) == 0) return setSize(out, "webp", le24(h + 24) + 1, le24(h + 27) + 1);

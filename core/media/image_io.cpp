@@ -176,21 +176,24 @@ ImageHeader probeBmp(const ByteReader& r, const std::string& name)
 
 // Before decoding an uncompressed BMP: it holds every row its header declares (the decoder reports a cut one
 // only on stderr). A run-length encoded one carries its own length.
-void checkBmpRows(const ByteReader& r, const ImageHeader& header, const std::string& name)
+void checkBmpRows(const ByteReader& r, const ImageHeader& header, std::uint64_t fileSize, const std::string& name)
 {
     const std::uint32_t dibSize = r.le32(14);
     if (!r.has(0, dibSize == 12 ? 26 : 34))
         fail(name, "truncated (BMP header cut short)");
     const std::uint32_t bits = dibSize == 12 ? r.le16(24) : r.le16(28);
     const std::uint32_t compression = dibSize == 12 ? 0 : r.le32(30);
+    const std::uint64_t start = r.le32(10);
+    if (start > fileSize)
+        fail(name, "truncated (BMP pixels start at byte " + std::to_string(start) + "; the file has " +
+                       std::to_string(fileSize) + " bytes)");
     if (compression != 0 && compression != 3)
         return;
     const std::uint64_t rowBytes = (static_cast<std::uint64_t>(header.width) * (bits == 15 ? 16 : bits) + 31) / 32 * 4;
-    const std::uint64_t start = r.le32(10);
     const std::uint64_t end = start + rowBytes * static_cast<std::uint64_t>(header.height);
-    if (end > r.size())
+    if (end > fileSize)
         fail(name, "truncated (BMP rows end at byte " + std::to_string(end) + "; the file has " +
-                       std::to_string(r.size()) + " bytes)");
+                       std::to_string(fileSize) + " bytes)");
 }
 
 ImageHeader probeWebp(const ByteReader& r, const std::string& name)
@@ -314,20 +317,29 @@ ImageHeader probePnm(const ByteReader& r, const std::string& name)
 
 // Before decoding a PNM: it holds every sample its header declares, and a plain-text one holds nothing but
 // numbers, spaces and comments where samples are read. The decoder itself reports either only on stderr.
+// A binary PNM (P4-P6) of `fileSize` bytes holds every sample its header declares; returns false for a
+// plain-text one.
+bool checkBinaryPnmExtent(const PnmLayout& p, std::uint64_t fileSize, const std::string& name)
+{
+    if (p.kind != '4' && p.kind != '5' && p.kind != '6')
+        return false;
+    const std::uint64_t channels = p.kind == '6' ? 3 : 1;
+    const std::uint64_t sampleBytes = p.maxValue > 255 ? 2 : 1;
+    const std::uint64_t needed =
+        p.kind == '4' ? (p.width + 7) / 8 * p.height : p.width * p.height * channels * sampleBytes;
+    if (p.dataStart > fileSize || needed > fileSize - p.dataStart)
+        fail(name, "truncated (PNM samples need " + std::to_string(needed) + " bytes from byte " +
+                       std::to_string(p.dataStart) + "; the file has " +
+                       std::to_string(fileSize - std::min<std::uint64_t>(fileSize, p.dataStart)) + ")");
+    return true;
+}
+
 void checkPnmSamples(const ByteReader& r, const std::string& name)
 {
     const PnmLayout p = parsePnm(r, name);
-    const std::uint64_t channels = p.kind == '3' || p.kind == '6' ? 3 : 1;
-    const std::uint64_t sampleBytes = p.maxValue > 255 ? 2 : 1;
-    const std::string available = std::to_string(r.size() - std::min(r.size(), p.dataStart));
-    if (p.kind == '4' || p.kind == '5' || p.kind == '6') {
-        const std::uint64_t needed =
-            p.kind == '4' ? (p.width + 7) / 8 * p.height : p.width * p.height * channels * sampleBytes;
-        if (!r.has(p.dataStart, needed))
-            fail(name, "truncated (PNM samples need " + std::to_string(needed) + " bytes from byte " +
-                           std::to_string(p.dataStart) + "; the file has " + available + ")");
+    if (checkBinaryPnmExtent(p, r.size(), name))
         return;
-    }
+    const std::uint64_t channels = p.kind == '3' ? 3 : 1;
     const std::uint64_t needed = p.width * p.height * channels;
     std::uint64_t count = 0;
     std::size_t pos = p.dataStart;
@@ -454,6 +466,18 @@ ImageHeader probeImageBytes(const void* data, std::size_t size, const std::strin
     fail(name, "not an image (unknown or unsupported format; PNG, JPEG, BMP, WebP, TIFF and PNM are read)");
 }
 
+void checkDeclaredExtent(const void* data, std::size_t size, std::uint64_t fileSize, const std::string& name)
+{
+    const ImageHeader header = probeImageBytes(data, size, name);
+    if (static_cast<std::uint64_t>(header.width) * header.height > limits::kMaxImagePixels)
+        return;   // refused by the pixel bound before this matters
+    const ByteReader bytes(static_cast<const std::uint8_t*>(data), size);
+    if (header.format == "bmp")
+        checkBmpRows(bytes, header, fileSize, name);
+    else if (header.format == "pnm")
+        checkBinaryPnmExtent(parsePnm(bytes, name), fileSize, name);
+}
+
 ImageU8 loadImageBytes(const void* data, std::size_t size, const std::string& name, const ImageLoadLimits& limits)
 {
     if (size > limits.maxFileBytes || size > static_cast<std::size_t>(INT_MAX))
@@ -468,7 +492,7 @@ ImageU8 loadImageBytes(const void* data, std::size_t size, const std::string& na
     if (header.format == "png")
         cleaned = checkPngChunks(bytes, name);
     else if (header.format == "bmp")
-        checkBmpRows(bytes, header, name);
+        checkBmpRows(bytes, header, size, name);
     else if (header.format == "pnm")
         checkPnmSamples(bytes, name);
     cv::Mat decoded;

@@ -29,6 +29,11 @@ struct ImageHeader {
 // "NAME: not an image (...)" for unknown or unsupported formats and "NAME: truncated (...)" for a cut header.
 ImageHeader probeImageBytes(const void* data, std::size_t size, const std::string& name);
 
+// For imports that read a file's first bytes only: whether the rows of an uncompressed BMP or the samples of a
+// binary PNM, as its header declares them, fit in its `fileSize` bytes. `data` holds at least the header.
+// Throws "NAME: truncated (...)"; other formats pass (decoding checks them).
+void checkDeclaredExtent(const void* data, std::size_t size, std::uint64_t fileSize, const std::string& name);
+
 // Decodes PNG, JPEG, BMP, WebP, TIFF or PNM. 16-bit samples are reduced to 8 bits (>> 8).
 // Errors: "PATH: not an image (...)", "PATH: truncated (...)", "PATH: too large (W x H > N pixels)",
 // "PATH: cannot read (...)".

@@ -319,6 +319,17 @@ private slots:
         QCOMPARE(probe.width, 64);
         QCOMPARE(probe.height, 48);
         QVERIFY(probeImageBytes("P5\n10000 10000\n255\n", probe).find("pixels") != std::string::npos);
+        // A binary PNM's samples or an uncompressed BMP's rows that run past the end of the file.
+        const std::string cutPpm = probeImageBytes("P6\n64 48\n255\n" + std::string(64 * 48 * 3 - 1, 'x'), probe);
+        QVERIFY2(cutPpm.find("truncated (PNM samples need 9216 bytes from byte 13; the file has 9215)") !=
+                     std::string::npos,
+                 cutPpm.c_str());
+        const std::string bmpHeader = "BM" + le32(0) + le32(0) + le32(54) + le32(40) + le32(4) + le32(4) + le16(1) +
+                                      le16(24) + le32(0) + std::string(20, '\0');
+        QCOMPARE(QString::fromStdString(probeImageBytes(bmpHeader + std::string(48, 'x'), probe)), QString());
+        const std::string cutBmp = probeImageBytes(bmpHeader + std::string(47, 'x'), probe);
+        QVERIFY2(cutBmp.find("truncated (BMP rows end at byte 102; the file has 101 bytes)") != std::string::npos,
+                 cutBmp.c_str());
         QVERIFY(probeImageBytes("P3\n", probe).find("truncated") != std::string::npos);
         // Damage found from the header alone.
         std::string png = store_test::samplePng();
