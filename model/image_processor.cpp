@@ -293,8 +293,10 @@ std::vector<float> preprocessImage(const ImageU8& image, const PreprocessConfig&
         if (!(s != 0.0f) || !std::isfinite(s))
             throw Error("preprocess: image_std must be finite and non-zero");
 
-    const ImageU8 rgb = toRgb(image);
-    const ImageU8 resized = resizeBicubic(rgb, config.size, config.size);
+    ImageU8 converted;   // an RGB image is resized as it is, without a copy
+    if (image.channels != 3)
+        converted = toRgb(image);
+    const ImageU8 resized = resizeBicubic(image.channels == 3 ? image : converted, config.size, config.size);
 
     // transformers: rescale multiplies in float64 and casts to float32; normalize subtracts and divides
     // in float32 (mean and std are float32 arrays).
@@ -307,9 +309,12 @@ std::vector<float> preprocessImage(const ImageU8& image, const PreprocessConfig&
 
     const std::size_t plane = static_cast<std::size_t>(config.size) * config.size;
     std::vector<float> out(plane * 3);
-    for (std::size_t i = 0; i < plane; ++i)
-        for (int c = 0; c < 3; ++c)
-            out[c * plane + i] = lut[c][resized.pixels[i * 3 + c]];
+    const std::uint8_t* pixels = resized.pixels.data();
+    for (int c = 0; c < 3; ++c) {
+        float* dst = out.data() + c * plane;
+        for (std::size_t i = 0; i < plane; ++i)
+            dst[i] = lut[c][pixels[i * 3 + c]];
+    }
     return out;
 }
 
