@@ -295,7 +295,7 @@ GenerationOutput generateTokens(Kosmos2ForConditionalGeneration& model, const Ge
     GraphDecoder* decoder = nullptr;
     if (graphSteps && model->decoderKeeper()) {
         const DecoderKeeper::Shape shape{rows, cacheCapacity, in.inputIds.size(1), lmHead.scalar_type(),
-                                         lmHead.device().index()};
+                                         lmHead.device().index(), at::globalContext().allowTF32CuBLAS()};
         std::tie(cache, decoder) =
             model->decoderKeeper()->take(*model, shape, text.layers, text.attentionHeads, headDim, lmHead.options());
     }

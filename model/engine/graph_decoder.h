@@ -58,9 +58,10 @@ public:
         std::int64_t rows = 0, capacity = 0, promptLength = 0;
         at::ScalarType dtype = at::kFloat;
         int device = -1;
+        bool tf32 = false;   // cuBLAS's TF32 setting, which a recorded product keeps (another engine may change it)
         bool operator==(const Shape& o) const {
             return rows == o.rows && capacity == o.capacity && promptLength == o.promptLength && dtype == o.dtype &&
-                   device == o.device;
+                   device == o.device && tf32 == o.tf32;
         }
     };
     static constexpr std::int64_t kMaxKeptCacheBytes = std::int64_t(512) << 20;
