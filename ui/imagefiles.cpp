@@ -1,6 +1,7 @@
 #include "ui/imagefiles.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QImageReader>
 #include <QMimeData>
@@ -9,10 +10,16 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
+
+#include "core/media/image_io.h"
+#include "core/record_source.h"
 
 namespace kosmos::ui {
 namespace {
 
+// Qt's readers' formats and the model's own reader's (readImage falls back to it: TIFF and WebP need a Qt
+// plugin that may be missing).
 QStringList supportedSuffixes() {
     QStringList suffixes;
     const QList<QByteArray> formats = QImageReader::supportedImageFormats();
@@ -20,7 +27,16 @@ QStringList supportedSuffixes() {
         const QString suffix = QString::fromLatin1(format).toLower();
         if (suffix != QLatin1String("svg") && suffix != QLatin1String("svgz")) suffixes << suffix;
     }
+    for (const char* suffix : kosmos::store::kPairedImageExtensions)
+        if (!suffixes.contains(QLatin1String(suffix))) suffixes << QLatin1String(suffix);
     return suffixes;
+}
+
+QImage toQImage(const kosmos::ImageU8& image) {
+    const QImage::Format format = image.channels == 1   ? QImage::Format_Grayscale8
+                                  : image.channels == 4 ? QImage::Format_RGBA8888
+                                                        : QImage::Format_RGB888;
+    return QImage(image.pixels.data(), image.width, image.height, image.width * image.channels, format).copy();
 }
 
 } // namespace
@@ -77,11 +93,19 @@ ReadImageResult readImage(const QString& path) {
         return result;
     }
     QImage image;
-    if (!reader.read(&image) || image.isNull()) {
-        result.error = QObject::tr("%1: cannot decode image (%2)").arg(name, reader.errorString());
+    if (reader.read(&image) && !image.isNull()) {
+        result.image = std::move(image);
         return result;
     }
-    result.image = std::move(image);
+    // The reader the command line uses: it reads what Qt lacks a plugin for, and where the file is damaged
+    // it says how (the byte where a PNG chunk or a BMP's rows break) instead of Qt's "Unable to read image data".
+    try {
+        result.image = toQImage(kosmos::loadImageFile(QFile::encodeName(path).toStdString()));
+    } catch (const std::exception& e) {
+        const QString reason = QString::fromStdString(e.what());
+        result.error = reason.isEmpty() ? QObject::tr("%1: cannot decode image (%2)").arg(name, reader.errorString())
+                                        : reason;
+    }
     return result;
 }
 

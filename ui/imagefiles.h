@@ -16,8 +16,9 @@ struct ReadImageResult {
     QString error;       // one line naming the file and the reason
 };
 
-// Decodes with Qt's readers, applies EXIF orientation, refuses images over kMaxImageSide or the
-// allocation limit. Never throws.
+// Decodes with Qt's readers (applying EXIF orientation), else with the command line's reader
+// (core/media: TIFF or WebP without Qt's plugin, and the reason a damaged file fails); refuses images over
+// kMaxImageSide or the allocation limit. Never throws.
 ReadImageResult readImage(const QString& path);
 inline constexpr int kMaxImageSide = 20000;
 

@@ -221,12 +221,27 @@ private slots:
         QCOMPARE(errors.size(), 1);
         QCOMPARE(errors[0].title, QStringLiteral("Cannot open image"));
         QVERIFY2(errors[0].message.contains(QStringLiteral("broken.png")), qPrintable(errors[0].message));
+        // Where Qt's reader fails, the reason is the model's reader's: what is damaged, where.
+        QVERIFY2(errors[0].message.contains(QStringLiteral("truncated or corrupt (PNG chunk 'IDAT' at byte 33")),
+                 qPrintable(errors[0].message));
+        const QString cutPpm = mWork.filePath(QStringLiteral("cut.ppm"));
+        {
+            QFile f(cutPpm);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("P6\n4 4\n255\n");
+            f.write(QByteArray(47, 'x'));   // 48 bytes of samples declared
+        }
+        QVERIFY(!window.openImage(cutPpm));
+        QCOMPARE(errors.size(), 2);
+        QVERIFY2(errors[1].message.contains(QStringLiteral("truncated (PNM samples need 48 bytes from byte 11; "
+                                                           "the file has 47)")),
+                 qPrintable(errors[1].message));
         // The image on screen is still the last good one.
         QCOMPARE(window.document()->image().size(), QSize(224, 224));
 
         QVERIFY(!window.openImage(mWork.filePath(QStringLiteral("missing.png"))));
-        QCOMPARE(errors.size(), 2);
-        QVERIFY(errors[1].message.contains(QStringLiteral("no such file")));
+        QCOMPARE(errors.size(), 3);
+        QVERIFY(errors[2].message.contains(QStringLiteral("no such file")));
     }
 
     void folderBrowsing() {
