@@ -32,12 +32,6 @@ QStringList supportedSuffixes() {
     return suffixes;
 }
 
-QImage toQImage(const kosmos::ImageU8& image) {
-    const QImage::Format format = image.channels == 1   ? QImage::Format_Grayscale8
-                                  : image.channels == 4 ? QImage::Format_RGBA8888
-                                                        : QImage::Format_RGB888;
-    return QImage(image.pixels.data(), image.width, image.height, image.width * image.channels, format).copy();
-}
 
 } // namespace
 
@@ -97,14 +91,21 @@ ReadImageResult readImage(const QString& path) {
         result.image = std::move(image);
         return result;
     }
-    // The reader the command line uses: it reads what Qt lacks a plugin for, and where the file is damaged
-    // it says how (the byte where a PNG chunk or a BMP's rows break) instead of Qt's "Unable to read image data".
+    return readImageWithModelReader(path);
+}
+
+ReadImageResult readImageWithModelReader(const QString& path) {
+    ReadImageResult result;
     try {
-        result.image = toQImage(kosmos::loadImageFile(QFile::encodeName(path).toStdString()));
+        const kosmos::ImageU8 decoded = kosmos::loadImageFile(QFile::encodeName(path).toStdString());
+        const QImage::Format format = decoded.channels == 1   ? QImage::Format_Grayscale8
+                                      : decoded.channels == 4 ? QImage::Format_RGBA8888
+                                                              : QImage::Format_RGB888;
+        result.image = QImage(decoded.pixels.data(), decoded.width, decoded.height,
+                              decoded.width * decoded.channels, format)
+                           .copy();
     } catch (const std::exception& e) {
-        const QString reason = QString::fromStdString(e.what());
-        result.error = reason.isEmpty() ? QObject::tr("%1: cannot decode image (%2)").arg(name, reader.errorString())
-                                        : reason;
+        result.error = QString::fromStdString(e.what());   // "PATH: reason"
     }
     return result;
 }

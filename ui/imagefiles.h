@@ -20,6 +20,9 @@ struct ReadImageResult {
 // (core/media: TIFF or WebP without Qt's plugin, and the reason a damaged file fails); refuses images over
 // kMaxImageSide or the allocation limit. Never throws.
 ReadImageResult readImage(const QString& path);
+// The command line's reader alone, for what Qt's readers fail on: formats without a Qt plugin, and the
+// reason a damaged file fails (which part of it, where). Never throws.
+ReadImageResult readImageWithModelReader(const QString& path);
 inline constexpr int kMaxImageSide = 20000;
 
 // PIL convert("RGB") semantics: alpha dropped without compositing, grey replicated.

@@ -2,9 +2,11 @@
 
 #include <QImageReader>
 
+#include "ui/imagefiles.h"
+
 namespace kosmos::ui {
 
-QImage decodeThumbnail(const QString& path, const QSize& target) {
+QImage decodeThumbnail(const QString& path, const QSize& target, QString* error) {
     QImageReader reader(path);
     reader.setAutoTransform(true);
     reader.setAllocationLimit(128);   // MB: a hostile header cannot make it allocate more
@@ -12,7 +14,15 @@ QImage decodeThumbnail(const QString& path, const QSize& target) {
     if (size.isValid() && (size.width() > target.width() || size.height() > target.height()))
         reader.setScaledSize(size.scaled(target, Qt::KeepAspectRatio).expandedTo(QSize(1, 1)));
     QImage image;
-    if (!reader.read(&image)) return {};
+    if (!reader.read(&image)) {
+        ReadImageResult read = readImageWithModelReader(path);   // as the image itself would be opened
+        if (read.image.isNull()) {
+            const QString named = path + QStringLiteral(": ");
+            if (error) *error = read.error.startsWith(named) ? read.error.mid(named.size()) : read.error;
+            return {};
+        }
+        image = std::move(read.image);
+    }
     if (image.width() > target.width() || image.height() > target.height())
         image = image.scaled(target, Qt::KeepAspectRatio, Qt::SmoothTransformation);
     return image;

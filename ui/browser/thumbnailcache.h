@@ -50,7 +50,8 @@ private:
 };
 
 // Decodes `path` scaled to fit `target` device pixels (EXIF orientation applied, large files decoded
-// at reduced size where the format allows). A null image when it cannot be read.
-QImage decodeThumbnail(const QString& path, const QSize& target);
+// at reduced size where the format allows), with the model's reader where Qt's fails (readImage). A null
+// image when it cannot be read, and the reason in `error`.
+QImage decodeThumbnail(const QString& path, const QSize& target, QString* error = nullptr);
 
 } // namespace kosmos::ui

@@ -1,7 +1,8 @@
 #include "ui/panels/thumbnailstrip.h"
 
+#include "ui/browser/thumbnailcache.h"
+
 #include <QFileInfo>
-#include <QImageReader>
 #include <QPainter>
 #include <QStyle>
 #include <QtConcurrent/QtConcurrentMap>
@@ -68,15 +69,8 @@ void ThumbnailStrip::setImages(const QStringList& paths) {
     mWatcher.setFuture(QtConcurrent::mapped(&mPool, mPaths, [generation, target, dpr](const QString& path) {
         Thumbnail thumb;
         thumb.generation = generation;
-        QImageReader reader(path);
-        reader.setAutoTransform(true);
-        reader.setAllocationLimit(256);
-        const QSize size = reader.size();
-        if (size.isValid()) reader.setScaledSize(size.scaled(target, Qt::KeepAspectRatio));
-        QImage image;
-        if (reader.read(&image)) {
-            if (image.size() != image.size().scaled(target, Qt::KeepAspectRatio))
-                image = image.scaled(target, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+        QImage image = decodeThumbnail(path, target, &thumb.error);
+        if (!image.isNull()) {
             // Centre on a fixed canvas so that every icon has the same footprint.
             QImage canvas = placeholderThumbnail(target / dpr, dpr);
             QPainter painter(&canvas);
@@ -87,8 +81,6 @@ void ThumbnailStrip::setImages(const QStringList& paths) {
                               image);
             painter.end();
             thumb.image = canvas;
-        } else {
-            thumb.error = reader.errorString();
         }
         return thumb;
     }));
