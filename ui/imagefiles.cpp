@@ -91,19 +91,43 @@ ReadImageResult readImage(const QString& path) {
         result.image = std::move(image);
         return result;
     }
-    return readImageWithModelReader(path);
+    return readImageWithModelReader(path, QObject::tr("%1: cannot decode image (%2)").arg(name, reader.errorString()),
+                                    kosmos::limits::kMaxImagePixels);
 }
 
-ReadImageResult readImageWithModelReader(const QString& path) {
+ReadImageResult readImageWithModelReader(const QString& path, const QString& qtError, std::uint64_t maxPixels) {
     ReadImageResult result;
+    {
+        QFile file(path);
+        const QByteArray head = file.open(QIODevice::ReadOnly) ? file.read(16) : QByteArray();
+        if (!kosmos::startsLikeReadableImage(head.constData(), static_cast<std::size_t>(head.size()))) {
+            result.error = qtError;   // a format this reader does not know either (a damaged GIF)
+            return result;
+        }
+    }
     try {
-        const kosmos::ImageU8 decoded = kosmos::loadImageFile(QFile::encodeName(path).toStdString());
+        kosmos::ImageLoadLimits limits;
+        limits.maxPixels = std::min<std::uint64_t>(maxPixels, kosmos::limits::kMaxImagePixels);
+        const kosmos::ImageU8 decoded = kosmos::loadImageFile(QFile::encodeName(path).toStdString(), limits);
+        if (decoded.width > kMaxImageSide || decoded.height > kMaxImageSide) {
+            result.error = QObject::tr("%1: image is %2x%3 pixels, larger than %4 on a side")
+                               .arg(QDir::toNativeSeparators(path))
+                               .arg(decoded.width)
+                               .arg(decoded.height)
+                               .arg(kMaxImageSide);
+            return result;
+        }
         const QImage::Format format = decoded.channels == 1   ? QImage::Format_Grayscale8
                                       : decoded.channels == 4 ? QImage::Format_RGBA8888
                                                               : QImage::Format_RGB888;
         result.image = QImage(decoded.pixels.data(), decoded.width, decoded.height,
                               decoded.width * decoded.channels, format)
                            .copy();
+        if (result.image.isNull())
+            result.error = QObject::tr("%1: out of memory for a %2x%3 image")
+                               .arg(QDir::toNativeSeparators(path))
+                               .arg(decoded.width)
+                               .arg(decoded.height);
     } catch (const std::exception& e) {
         result.error = QString::fromStdString(e.what());   // "PATH: reason"
     }

@@ -7,6 +7,8 @@
 
 #include "model/image_processor.h"
 
+#include <cstdint>
+
 class QMimeData;
 
 namespace kosmos::ui {
@@ -21,8 +23,10 @@ struct ReadImageResult {
 // kMaxImageSide or the allocation limit. Never throws.
 ReadImageResult readImage(const QString& path);
 // The command line's reader alone, for what Qt's readers fail on: formats without a Qt plugin, and the
-// reason a damaged file fails (which part of it, where). Never throws.
-ReadImageResult readImageWithModelReader(const QString& path);
+// reason a damaged file fails (which part of it, where). Images over `maxPixels` (decoded memory) or
+// kMaxImageSide are refused; `qtError` is the error where this reader does not know the format either.
+// Never throws.
+ReadImageResult readImageWithModelReader(const QString& path, const QString& qtError, std::uint64_t maxPixels);
 inline constexpr int kMaxImageSide = 20000;
 
 // PIL convert("RGB") semantics: alpha dropped without compositing, grey replicated.

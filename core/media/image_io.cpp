@@ -183,6 +183,8 @@ void checkBmpRows(const ByteReader& r, const ImageHeader& header, std::uint64_t 
         fail(name, "truncated (BMP header cut short)");
     const std::uint32_t bits = dibSize == 12 ? r.le16(24) : r.le16(28);
     const std::uint32_t compression = dibSize == 12 ? 0 : r.le32(30);
+    if (bits != 1 && bits != 4 && bits != 8 && bits != 15 && bits != 16 && bits != 24 && bits != 32)
+        fail(name, "not an image (BMP with " + std::to_string(bits) + " bits per pixel)");
     const std::uint64_t start = r.le32(10);
     if (start > fileSize)
         fail(name, "truncated (BMP pixels start at byte " + std::to_string(start) + "; the file has " +
@@ -294,7 +296,8 @@ PnmLayout parsePnm(const ByteReader& r, const std::string& name)
         while (r.has(pos, 1) && r.u8(pos) >= '0' && r.u8(pos) <= '9') {
             value = value * 10 + (r.u8(pos++) - '0');
             if (value > static_cast<std::uint64_t>(INT_MAX))
-                fail(name, "too large (PNM dimension beyond " + std::to_string(INT_MAX) + ")");
+                fail(name, v < 2 ? "too large (PNM dimension beyond " + std::to_string(INT_MAX) + ")"
+                                 : "not an image (PNM maximum sample value beyond 65535)");
         }
         // The decoder swallows the byte after a number, so "2#c\n9" is 2 x 9 to it but 2 x <next number> to
         // the format: refused, since the pixel bound must hold for what will be decoded.
@@ -345,8 +348,11 @@ void checkPnmSamples(const ByteReader& r, const std::string& name)
     std::size_t pos = p.dataStart;
     while (count < needed) {
         if (!r.has(pos, 1))
-            fail(name, "truncated (PNM holds " + std::to_string(count) + " of its " + std::to_string(needed) +
-                           " samples)");
+            fail(name, count + 1 == needed && pos > p.dataStart && r.u8(pos - 1) >= '0' && r.u8(pos - 1) <= '9'
+                           ? "truncated (PNM ends right after its last sample, without the byte the decoder needs "
+                             "after a number)"
+                           : "truncated (PNM holds " + std::to_string(count) + " of its " + std::to_string(needed) +
+                                 " samples)");
         const std::uint8_t c = r.u8(pos);
         if (c >= '0' && c <= '9') {
             ++pos;
@@ -444,23 +450,42 @@ std::vector<std::uint8_t> readWholeFile(const std::string& path, std::uint64_t m
 
 } // namespace
 
+namespace {
+
+using Probe = ImageHeader (*)(const ByteReader&, const std::string&);
+
+// The probe of the format the bytes start like, or null.
+Probe probeFor(const ByteReader& r)
+{
+    if (r.matches(0, "\x89PNG\r\n\x1a\n", 8))
+        return probePng;
+    if (r.matches(0, "\xFF\xD8\xFF", 3))
+        return probeJpeg;
+    if (r.matches(0, "BM", 2))
+        return probeBmp;
+    if (r.matches(0, "RIFF", 4) && r.matches(8, "WEBP", 4))
+        return probeWebp;
+    if (r.matches(0, "II*\0", 4) || r.matches(0, "MM\0*", 4))
+        return probeTiff;
+    if (r.has(0, 2) && r.u8(0) == 'P' && r.u8(1) >= '1' && r.u8(1) <= '6')
+        return probePnm;
+    return nullptr;
+}
+
+} // namespace
+
+bool startsLikeReadableImage(const void* data, std::size_t size)
+{
+    return data != nullptr && probeFor(ByteReader(static_cast<const std::uint8_t*>(data), size)) != nullptr;
+}
+
 ImageHeader probeImageBytes(const void* data, std::size_t size, const std::string& name)
 {
     if (size == 0 || data == nullptr)
         fail(name, "not an image (empty file)");
     const ByteReader r(static_cast<const std::uint8_t*>(data), size);
-    if (r.matches(0, "\x89PNG\r\n\x1a\n", 8))
-        return probePng(r, name);
-    if (r.matches(0, "\xFF\xD8\xFF", 3))
-        return probeJpeg(r, name);
-    if (r.matches(0, "BM", 2))
-        return probeBmp(r, name);
-    if (r.matches(0, "RIFF", 4) && r.matches(8, "WEBP", 4))
-        return probeWebp(r, name);
-    if (r.matches(0, "II*\0", 4) || r.matches(0, "MM\0*", 4))
-        return probeTiff(r, name);
-    if (r.has(0, 2) && r.u8(0) == 'P' && r.u8(1) >= '1' && r.u8(1) <= '6')
-        return probePnm(r, name);
+    if (const Probe probe = probeFor(r))
+        return probe(r, name);
     if (size < 8)
         fail(name, "not an image (" + std::to_string(size) + " bytes)");
     fail(name, "not an image (unknown or unsupported format; PNG, JPEG, BMP, WebP, TIFF and PNM are read)");

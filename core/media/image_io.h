@@ -28,10 +28,12 @@ struct ImageHeader {
 // Reads the format and dimensions from the first bytes of an image file. Throws kosmos::Error
 // "NAME: not an image (...)" for unknown or unsupported formats and "NAME: truncated (...)" for a cut header.
 ImageHeader probeImageBytes(const void* data, std::size_t size, const std::string& name);
+// Whether the first bytes are those of a format this reader decodes (whatever follows them).
+bool startsLikeReadableImage(const void* data, std::size_t size);
 
 // For imports that read a file's first bytes only: whether the rows of an uncompressed BMP or the samples of a
 // binary PNM, as its header declares them, fit in its `fileSize` bytes. `data` holds at least the header.
-// Throws "NAME: truncated (...)"; other formats pass (decoding checks them).
+// Throws "NAME: truncated (...)", or what probeImageBytes throws; other formats pass (decoding checks them).
 void checkDeclaredExtent(const void* data, std::size_t size, std::uint64_t fileSize, const std::string& name);
 
 // Decodes PNG, JPEG, BMP, WebP, TIFF or PNM. 16-bit samples are reduced to 8 bits (>> 8).

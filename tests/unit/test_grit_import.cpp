@@ -292,7 +292,8 @@ private slots:
         const std::string hugeProblem = probeImageBytes(huge, probe);
         QVERIFY2(hugeProblem.find("png image of 100000x100000 pixels, more than the") != std::string::npos,
                  hugeProblem.c_str());
-        const std::string bmp = "BM" + le32(100) + le32(0) + le32(54) + le32(40) + le32(17) + le32(-9) + std::string(60, '\0');
+        const std::string bmp = "BM" + le32(522) + le32(0) + le32(54) + le32(40) + le32(17) + le32(-9) + le16(1) +
+                                le16(24) + le32(0) + std::string(20, '\0') + std::string(52 * 9, '\0');
         QCOMPARE(QString::fromStdString(probeImageBytes(bmp, probe)), QString());
         QCOMPARE(probe.width, 17);
         QCOMPARE(probe.height, 9);   // top-down rows: negative height

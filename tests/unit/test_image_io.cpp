@@ -291,6 +291,9 @@ void TestImageIo::truncatedBmpAndPnmAreNamed()
     expectQuietError(cutTo(bmp, bmp.size() - 1), "cut.bmp",
                      QStringLiteral("cut.bmp: truncated (BMP rows end at byte %1; the file has %2 bytes)")
                          .arg(bmp.size()).arg(bmp.size() - 1));
+    std::vector<std::uint8_t> noBits = bmp;
+    noBits[28] = noBits[29] = 0;   // bits per pixel: rows of no bytes would always fit
+    expectQuietError(noBits, "zero.bmp", QStringLiteral("zero.bmp: not an image (BMP with 0 bits per pixel)"));
     const std::vector<std::uint8_t> ppm = encodeWithOpenCv(mat, ".ppm");   // P6, 8-bit
     QCOMPARE(loadImageBytes(ppm, "full.ppm").width, 41);
     const std::size_t header = ppm.size() - 41 * 30 * 3;
@@ -318,7 +321,7 @@ void TestImageIo::plainTextPnmIsCheckedSampleBySample()
     expectQuietError(bytesOf("P2\n3 2\n255\n0 7 9\n1 2\n"), "short.pgm",
                      QStringLiteral("short.pgm: truncated (PNM holds 5 of its 6 samples)"));
     expectQuietError(bytesOf("P2\n3 2\n255\n0 7 9\n1 2 3"), "cut.pgm",
-                     QStringLiteral("cut.pgm: truncated (PNM holds 5 of its 6 samples)"));
+                     QStringLiteral("cut.pgm: truncated (PNM ends right after its last sample"));
     expectQuietError(bytesOf("P3\n1 2\n255\n1 2 3\n4 x 6\n"), "bad.ppm",
                      QStringLiteral("bad.ppm: corrupt (PNM sample 5 at byte 19 begins with 0x78, not a digit)"));
     expectQuietError(bytesOf("P2\n1 1\n70000\n5\n"), "deep.pgm",

@@ -15,7 +15,8 @@ QImage decodeThumbnail(const QString& path, const QSize& target, QString* error)
         reader.setScaledSize(size.scaled(target, Qt::KeepAspectRatio).expandedTo(QSize(1, 1)));
     QImage image;
     if (!reader.read(&image)) {
-        ReadImageResult read = readImageWithModelReader(path);   // as the image itself would be opened
+        // As the image itself would be opened, within the same memory as Qt's reader (4 bytes a pixel).
+        ReadImageResult read = readImageWithModelReader(path, reader.errorString(), 128ull * 1024 * 1024 / 4);
         if (read.image.isNull()) {
             const QString named = path + QStringLiteral(": ");
             if (error) *error = read.error.startsWith(named) ? read.error.mid(named.size()) : read.error;

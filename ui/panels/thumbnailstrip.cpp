@@ -71,6 +71,8 @@ void ThumbnailStrip::setImages(const QStringList& paths) {
         thumb.generation = generation;
         QImage image = decodeThumbnail(path, target, &thumb.error);
         if (!image.isNull()) {
+            if (image.size() != image.size().scaled(target, Qt::KeepAspectRatio))   // small ones fill the icon
+                image = image.scaled(target, Qt::KeepAspectRatio, Qt::SmoothTransformation);
             // Centre on a fixed canvas so that every icon has the same footprint.
             QImage canvas = placeholderThumbnail(target / dpr, dpr);
             QPainter painter(&canvas);
