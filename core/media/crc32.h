@@ -1,5 +1,5 @@
 #pragma once
-// CRC-32 (the polynomial of PNG chunks, zlib and gzip), a table lookup per byte.
+// CRC-32 (the polynomial of PNG chunks, zlib and gzip), eight bytes a step (slicing by eight).
 #include <cstddef>
 #include <cstdint>
 

@@ -1,4 +1,5 @@
 // Image files (bounded decoding, atomic PNG writing) and drawing grounding results.
+#include "core/media/crc32.h"
 #include "core/media/image_io.h"
 #include "core/media/render.h"
 #include "model/error.h"
@@ -264,6 +265,22 @@ void TestImageIo::truncatedJpegIsRejected()
 
 void TestImageIo::damagedPngChunkIsNamed()
 {
+    // The check value of CRC-32, and every length around the eight-byte steps against a bit-by-bit sum.
+    const std::string check = "123456789";
+    QCOMPARE(crc32(reinterpret_cast<const std::uint8_t*>(check.data()), check.size()), 0xCBF43926u);
+    std::vector<std::uint8_t> bytes(40);
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<std::uint8_t>(i * 37 + 11);
+    for (std::size_t n = 0; n <= bytes.size(); ++n) {
+        std::uint32_t bitwise = 0xFFFFFFFFu;
+        for (std::size_t i = 0; i < n; ++i) {
+            bitwise ^= bytes[i];
+            for (int k = 0; k < 8; ++k)
+                bitwise = (bitwise >> 1) ^ (0xEDB88320u & (0u - (bitwise & 1u)));
+        }
+        QCOMPARE(crc32(bytes.data(), n), ~bitwise);
+    }
+
     std::vector<std::uint8_t> png = encodeImagePng(patternImage(64, 64, 3));
     const std::size_t idat = 8 + 25;   // signature, then IHDR (13 bytes of data)
     QCOMPARE(std::string(png.begin() + idat + 4, png.begin() + idat + 8), std::string("IDAT"));
