@@ -32,7 +32,6 @@ QStringList supportedSuffixes() {
     return suffixes;
 }
 
-
 } // namespace
 
 bool naturalLess(const QString& a, const QString& b) {

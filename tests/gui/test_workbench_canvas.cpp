@@ -465,7 +465,8 @@ private slots:
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write("GIF89a\x03\x00");
         }
-        QCOMPARE(readImageWithModelReader(gif, QStringLiteral("Qt's reason"), 1000).error, QStringLiteral("Qt's reason"));
+        QCOMPARE(readImageWithModelReader(gif, QStringLiteral("Qt's reason"), 1000).error,
+                 QStringLiteral("Qt's reason"));
     }
 
     void imageConversionDropsAlpha() {
