@@ -8,6 +8,7 @@
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
+#include <QTest>
 
 #include "ui/mainwindow.h"
 
@@ -40,6 +41,13 @@ public:
     TestWindow() : MainWindow(MainWindowOptions{false, false}) { recordErrors(*this, &errors); }
     QList<RecordedError> errors;
 };
+
+// Shows `window` at 1280 x 800 and waits until it is on screen.
+inline bool showOnScreen(MainWindow& window) {
+    window.resize(1280, 800);
+    window.show();
+    return QTest::qWaitForWindowExposed(&window);
+}
 
 inline bool copyFile(const QString& from, const QString& to) {
     QFile::remove(to);

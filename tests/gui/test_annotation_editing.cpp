@@ -106,9 +106,7 @@ private:
     std::shared_ptr<st::AnnotationStore> openWindowOnStore(TestWindow& window, int count = 3) {
         const QString path = mWork.filePath(QStringLiteral("edit-%1.kosmosdb").arg(++mStoreSerial));
         std::shared_ptr<st::AnnotationStore> store = makeStore(path, count);
-        window.resize(1280, 800);
-        window.show();
-        if (!QTest::qWaitForWindowExposed(&window)) return nullptr;
+        if (!showOnScreen(window)) return nullptr;
         window.setStore(store);
         if (!window.openSample(1)) return nullptr;
         return store;

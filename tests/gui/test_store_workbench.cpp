@@ -407,9 +407,7 @@ private slots:
         QVERIFY2(!samples.isEmpty(), "datasets/samples/images is missing");
         TestWindow window;
         window.setStore(openStore(mDir.filePath(QStringLiteral("empty.sqlite"))));
-        window.resize(1280, 800);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(showOnScreen(window));
         auto* offer = window.browser()->findChild<QPushButton*>(QStringLiteral("openSampleImagesButton"));
         QVERIFY(offer);
         QVERIFY(offer->isVisible());

@@ -62,9 +62,7 @@ private slots:
     void opensImageAndFitsIt() {
         TestWindow window;
         QList<RecordedError>& errors = window.errors;
-        window.resize(1280, 800);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(showOnScreen(window));
 
         QSignalSpy opened(&window, &MainWindow::imageOpened);
         QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
@@ -92,9 +90,7 @@ private slots:
 
     void zoomChangesTheTransform() {
         TestWindow window;
-        window.resize(1280, 800);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(showOnScreen(window));
         QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
         ImageCanvas* canvas = window.canvas();
         const double dpr = canvas->devicePixelRatioF();
@@ -382,9 +378,7 @@ private slots:
 
     void regionToolBuildsReferringPrompt() {
         TestWindow window;
-        window.resize(1280, 800);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(showOnScreen(window));
         QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
         ImageCanvas* canvas = window.canvas();
         PromptPanel* prompt = window.promptPanel();

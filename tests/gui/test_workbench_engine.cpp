@@ -136,9 +136,7 @@ private slots:
     void phraseGroundingRunStreamsAndDraws() {
         TestWindow window;
         QList<RecordedError>& errors = window.errors;
-        window.resize(1280, 800);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(showOnScreen(window));
         QVERIFY(!window.runPrompt());   // no image, no model: nothing starts
         QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
         QVERIFY(!window.runPrompt());   // no model yet

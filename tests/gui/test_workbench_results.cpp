@@ -121,9 +121,7 @@ private slots:
     // (at 50 % the small box here is smaller than its label, and the label covering least is taken).
     void labelsDoNotCoverEachOther() {
         TestWindow window;
-        window.resize(1280, 800);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(showOnScreen(window));
         QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
         const kosmos::GenerationResult result =
             resultWithBoxes("a wide box and a tall box and a small box", {{"a wide box", {0.25, 0.25, 0.75, 0.5}},
@@ -155,9 +153,7 @@ private slots:
     // (1:1) has not, so there the label sits inside the box, whole; the screen keeps its own place.
     void exportedLabelsStayOnTheImage() {
         TestWindow window;
-        window.resize(1280, 800);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(showOnScreen(window));
         QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
         const kosmos::GenerationResult result =
             resultWithBoxes("a box at the top", {{"a box at the top", {0.25, 5.0 / 480, 0.75, 0.5}}});
@@ -183,9 +179,7 @@ private slots:
 
     void boxesCaptionAndListShareSelection() {
         TestWindow window;
-        window.resize(1280, 800);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(showOnScreen(window));
         QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
         ResultDocument* document = window.document();
         const kosmos::GenerationResult result = sampleResult();
@@ -336,9 +330,7 @@ private slots:
     void exportsImageAndJson() {
         QVERIFY(mWork.isValid());
         TestWindow window;
-        window.resize(1280, 800);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(showOnScreen(window));
         QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
         QVERIFY(!window.workbenchActions()->exportJson->isEnabled());
         const kosmos::GenerationResult result = sampleResult();
