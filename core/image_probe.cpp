@@ -131,7 +131,7 @@ std::string probeWithImageReader(const Bytes& bytes, ImageProbe& out, std::uint6
     try {
         const ImageHeader header = kosmos::probeImageBytes(data.data(), data.size(), kName);
         std::string refused = setSize(out, header.format.c_str(), header.width, header.height);
-        if (refused.empty()) kosmos::checkDeclaredExtent(data.data(), data.size(), bytes.size(), kName);
+        if (refused.empty()) kosmos::checkDeclaredExtent(header, data.data(), data.size(), bytes.size(), kName);
         return refused;
     } catch (const Error& e) {
         const std::string message = e.what();   // "image: reason"

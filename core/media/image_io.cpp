@@ -259,6 +259,19 @@ ImageHeader probeTiff(const ByteReader& r, const std::string& name)
     return {"tiff", checkedDimension(width, name, "TIFF"), checkedDimension(height, name, "TIFF")};
 }
 
+// PNM separators as the decoder reads them: white space, and comments to the end of the line, which a
+// carriage return also ends. Returns the position after the separator at `pos`, or `pos` where there is none.
+std::size_t skipPnmSeparator(const ByteReader& r, std::size_t pos)
+{
+    const std::uint8_t c = r.u8(pos);
+    if (c == '#') {
+        while (r.has(pos, 1) && r.u8(pos) != '\n' && r.u8(pos) != '\r')
+            ++pos;
+        return pos;
+    }
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' ? pos + 1 : pos;
+}
+
 // A PNM's header: kind ('1'-'6'), width, height, maximum sample value and where the samples start, read
 // as the decoder reads it (each number ends with one byte it swallows).
 struct PnmLayout {
@@ -280,15 +293,10 @@ PnmLayout parsePnm(const ByteReader& r, const std::string& name)
         while (true) {
             if (!r.has(pos, 1))
                 fail(name, "truncated (PNM header cut short)");
-            const std::uint8_t c = r.u8(pos);
-            if (c == '#') {   // to the end of the line, which a carriage return also ends (as in the decoder)
-                while (r.has(pos, 1) && r.u8(pos) != '\n' && r.u8(pos) != '\r')
-                    ++pos;
-            } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f') {
-                ++pos;
-            } else {
+            const std::size_t next = skipPnmSeparator(r, pos);
+            if (next == pos)
                 break;
-            }
+            pos = next;
         }
         if (r.u8(pos) < '0' || r.u8(pos) > '9')
             fail(name, v < 2 ? "not an image (PNM header without dimensions)"
@@ -364,11 +372,8 @@ void checkPnmSamples(const ByteReader& r, const std::string& name)
                 ++pos;
             }
             ++count;
-        } else if (c == '#') {
-            while (r.has(pos, 1) && r.u8(pos) != '\n' && r.u8(pos) != '\r')
-                ++pos;
-        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f') {
-            ++pos;
+        } else if (const std::size_t next = skipPnmSeparator(r, pos); next != pos) {
+            pos = next;
         } else {
             char shown[8];
             std::snprintf(shown, sizeof shown, "0x%02X", c);
@@ -491,9 +496,9 @@ ImageHeader probeImageBytes(const void* data, std::size_t size, const std::strin
     fail(name, "not an image (unknown or unsupported format; PNG, JPEG, BMP, WebP, TIFF and PNM are read)");
 }
 
-void checkDeclaredExtent(const void* data, std::size_t size, std::uint64_t fileSize, const std::string& name)
+void checkDeclaredExtent(const ImageHeader& header, const void* data, std::size_t size, std::uint64_t fileSize,
+                         const std::string& name)
 {
-    const ImageHeader header = probeImageBytes(data, size, name);
     if (static_cast<std::uint64_t>(header.width) * header.height > limits::kMaxImagePixels)
         return;   // refused by the pixel bound before this matters
     const ByteReader bytes(static_cast<const std::uint8_t*>(data), size);

@@ -32,9 +32,11 @@ ImageHeader probeImageBytes(const void* data, std::size_t size, const std::strin
 bool startsLikeReadableImage(const void* data, std::size_t size);
 
 // For imports that read a file's first bytes only: whether the rows of an uncompressed BMP or the samples of a
-// binary PNM, as its header declares them, fit in its `fileSize` bytes. `data` holds at least the header.
-// Throws "NAME: truncated (...)", or what probeImageBytes throws; other formats pass (decoding checks them).
-void checkDeclaredExtent(const void* data, std::size_t size, std::uint64_t fileSize, const std::string& name);
+// binary PNM, as its header (`header`, from probeImageBytes on the same bytes) declares them, fit in its
+// `fileSize` bytes. `data` holds at least the header. Throws "NAME: truncated (...)" or "NAME: not an image
+// (...)"; other formats pass (decoding checks them).
+void checkDeclaredExtent(const ImageHeader& header, const void* data, std::size_t size, std::uint64_t fileSize,
+                         const std::string& name);
 
 // Decodes PNG, JPEG, BMP, WebP, TIFF or PNM. 16-bit samples are reduced to 8 bits (>> 8).
 // Errors: "PATH: not an image (...)", "PATH: truncated (...)", "PATH: too large (W x H > N pixels)",
