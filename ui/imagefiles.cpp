@@ -32,6 +32,14 @@ QStringList supportedSuffixes() {
     return suffixes;
 }
 
+QString tooLargeError(const QString& path, int width, int height) {
+    return QObject::tr("%1: image is %2x%3 pixels, larger than %4 on a side")
+        .arg(QDir::toNativeSeparators(path))
+        .arg(width)
+        .arg(height)
+        .arg(kMaxImageSide);
+}
+
 } // namespace
 
 bool naturalLess(const QString& a, const QString& b) {
@@ -81,8 +89,7 @@ ReadImageResult readImage(const QString& path) {
     reader.setAllocationLimit(1024);   // MB: a 16k x 16k RGBA image, no more
     const QSize size = reader.size();
     if (size.isValid() && (size.width() > kMaxImageSide || size.height() > kMaxImageSide)) {
-        result.error = QObject::tr("%1: image is %2x%3 pixels, larger than %4 on a side")
-                           .arg(name).arg(size.width()).arg(size.height()).arg(kMaxImageSide);
+        result.error = tooLargeError(path, size.width(), size.height());
         return result;
     }
     QImage image;
@@ -109,11 +116,7 @@ ReadImageResult readImageWithModelReader(const QString& path, const QString& qtE
         limits.maxPixels = std::min<std::uint64_t>(maxPixels, kosmos::limits::kMaxImagePixels);
         const kosmos::ImageU8 decoded = kosmos::loadImageFile(QFile::encodeName(path).toStdString(), limits);
         if (decoded.width > kMaxImageSide || decoded.height > kMaxImageSide) {
-            result.error = QObject::tr("%1: image is %2x%3 pixels, larger than %4 on a side")
-                               .arg(QDir::toNativeSeparators(path))
-                               .arg(decoded.width)
-                               .arg(decoded.height)
-                               .arg(kMaxImageSide);
+            result.error = tooLargeError(path, decoded.width, decoded.height);
             return result;
         }
         const QImage::Format format = decoded.channels == 1   ? QImage::Format_Grayscale8

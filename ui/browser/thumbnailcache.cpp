@@ -5,18 +5,24 @@
 #include "ui/imagefiles.h"
 
 namespace kosmos::ui {
+namespace {
+
+constexpr int kDecodeLimitMb = 128;   // a hostile header cannot make a thumbnail allocate more
+
+} // namespace
 
 QImage decodeThumbnail(const QString& path, const QSize& target, QString* error) {
     QImageReader reader(path);
     reader.setAutoTransform(true);
-    reader.setAllocationLimit(128);   // MB: a hostile header cannot make it allocate more
+    reader.setAllocationLimit(kDecodeLimitMb);
     const QSize size = reader.size();
     if (size.isValid() && (size.width() > target.width() || size.height() > target.height()))
         reader.setScaledSize(size.scaled(target, Qt::KeepAspectRatio).expandedTo(QSize(1, 1)));
     QImage image;
     if (!reader.read(&image)) {
         // As the image itself would be opened, within the same memory as Qt's reader (4 bytes a pixel).
-        ReadImageResult read = readImageWithModelReader(path, reader.errorString(), 128ull * 1024 * 1024 / 4);
+        ReadImageResult read =
+            readImageWithModelReader(path, reader.errorString(), std::uint64_t(kDecodeLimitMb) * 1024 * 1024 / 4);
         if (read.image.isNull()) {
             const QString named = path + QStringLiteral(": ");
             if (error) *error = read.error.startsWith(named) ? read.error.mid(named.size()) : read.error;
