@@ -11,11 +11,10 @@
 #include <QScrollBar>
 #include <QWheelEvent>
 
-#include <limits>
-#include <vector>
-
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "ui/canvas/boxhandles.h"
 #include "ui/canvas/boxlabelitem.h"
