@@ -1,6 +1,6 @@
 #pragma once
 // "Is this a readable image, and how large?" from the file's header alone, without decoding pixels:
-// PNG (signature, IHDR with its CRC, IEND at the end), JPEG (markers walked up to the start of scan),
+// PNG (signature, IHDR with its CRC, chunks walked to IEND), JPEG (markers walked up to the start of scan),
 // BMP and WebP (a GIF is refused: the model's decoder reads none). Used by imports, which must stay fast on
 // large datasets.
 #include <cstdint>

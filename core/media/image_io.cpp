@@ -87,9 +87,12 @@ std::vector<std::uint8_t> checkPngChunks(const ByteReader& r, const std::string&
             fail(name, "truncated or corrupt (PNG chunk '" + kind + "' at byte " + std::to_string(pos) +
                            " declares " + std::to_string(length) + " bytes; the file has " +
                            std::to_string(r.size() - pos - 8) + " after its header)");
+        const bool critical = kind[0] >= 'A' && kind[0] <= 'Z';
+        if (critical && kind != "IHDR" && kind != "PLTE" && kind != "IDAT" && kind != "IEND")
+            fail(name, "corrupt (unknown critical PNG chunk '" + kind + "' at byte " + std::to_string(pos) + ")");
         const std::size_t next = pos + 12 + static_cast<std::size_t>(length);
         if (crc32(r.data() + pos + 4, length + 4) != r.be32(pos + 8 + length)) {
-            if (kind[0] >= 'A' && kind[0] <= 'Z')
+            if (critical)
                 fail(name, "corrupt (PNG chunk '" + kind + "' at byte " + std::to_string(pos) +
                                " does not match its checksum)");
             cleaned.insert(cleaned.end(), r.data() + copied, r.data() + pos);

@@ -336,6 +336,21 @@ private slots:
         std::string png = store_test::samplePng();
         png[20] = static_cast<char>(png[20] ^ 0x40);   // width byte: the IHDR checksum no longer matches
         QVERIFY(probeImageBytes(png, probe).find("checksum") != std::string::npos);
+        // The chunks are walked to IEND: bytes after it are read as the decoder reads them (ignored); a chunk
+        // running past the end of the file, one without a valid type and an unknown critical one are refused.
+        const std::string sample = store_test::samplePng();
+        QCOMPARE(QString::fromStdString(probeImageBytes(sample + std::string(100, 'z'), probe)), QString());
+        const std::string cut = probeImageBytes(sample.substr(0, 60), probe);
+        QCOMPARE(QString::fromStdString(cut),
+                 QStringLiteral("truncated PNG (chunk 'IDAT' at byte 33 declares 347 bytes; the file ends at byte 60)"));
+        std::string badType = sample;
+        badType[37] = '#';
+        QCOMPARE(QString::fromStdString(probeImageBytes(badType, probe)),
+                 QStringLiteral("damaged PNG (the chunk at byte 33 has no valid type)"));
+        std::string unknown = sample;
+        unknown[37] = 'Q';
+        QVERIFY2(probeImageBytes(unknown, probe).find("damaged PNG (unknown critical chunk 'Q") == 0,
+                 probeImageBytes(unknown, probe).c_str());
         const std::string jpeg = store_test::sampleJpeg();
         QVERIFY(!probeImageBytes(jpeg.substr(0, jpeg.size() / 8), probe).empty());
         QVERIFY(!probeImageBytes(std::string(), probe).empty());
@@ -345,6 +360,30 @@ private slots:
         for (std::size_t n = 0; n + 12 < store_test::samplePng().size(); ++n) {
             QVERIFY(!probeImageBytes(store_test::samplePng().substr(0, n), probe).empty());
         }
+    }
+
+    // Files over 1 MiB are read through a window, not whole: a PNG of 80,000 small chunks walked across many
+    // windows, with bytes after IEND, and the same file cut short.
+    void probesLargePngFilesChunkByChunk() {
+        QTemporaryDir dir;
+        const std::string png = store_test::samplePng();
+        const std::string text = std::string("\0\0\0\4teXtabcd", 12) + "crc!";   // checksums beyond IHDR's unread
+        std::string large = png.substr(0, 33);
+        for (int i = 0; i < 80000; ++i) large += text;
+        large += png.substr(33) + std::string(70000, 'z');
+        QVERIFY(large.size() > (1u << 20));
+        const std::string path = dir.filePath("large.png").toStdString();
+        store_test::writeFile(path, large);
+        ImageProbe probe;
+        bool missing = false;
+        QCOMPARE(QString::fromStdString(probeImageFile(path, probe, missing)), QString());
+        QCOMPARE(probe.width, 40);
+        QCOMPARE(probe.byteSize, static_cast<std::int64_t>(large.size()));
+        const std::size_t keep = 33 + 60000 * text.size() + 6;   // inside a chunk's header
+        store_test::writeFile(path, large.substr(0, keep));
+        QCOMPARE(QString::fromStdString(probeImageFile(path, probe, missing)),
+                 QString::fromStdString("unreadable image " + path + ": truncated PNG (no IEND chunk; the file ends at "
+                                        "byte " + std::to_string(keep) + ")"));
     }
 
     void checkFindsFilesThatAreGone() {

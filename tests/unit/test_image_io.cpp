@@ -291,6 +291,14 @@ void TestImageIo::damagedPngChunkIsNamed()
     flipped = png;
     flipped[idat + 5] = '#';
     expectQuietError(flipped, "type.png", QStringLiteral("type.png: corrupt (PNG chunk at byte 33 has no valid type)"));
+    flipped = png;
+    flipped[idat + 4] = 'J';   // "JDAT": a critical chunk libpng does not know
+    expectQuietError(flipped, "critical.png",
+                     QStringLiteral("critical.png: corrupt (unknown critical PNG chunk 'JDAT' at byte 33)"));
+    // Bytes after IEND are ignored, as the decoder ignores them.
+    std::vector<std::uint8_t> trailing = png;
+    trailing.insert(trailing.end(), 100, 0x5A);
+    QCOMPARE(loadImageBytes(trailing, "trailing.png").pixels, loadImageBytes(png, "plain.png").pixels);
     // Damaged text chunks are left out, as the decoder would leave them out (with a warning on stderr).
     const std::uint8_t text[] = {0, 0, 0, 4, 't', 'E', 'X', 't', 'a', 0, 'b', 'c', 0xDE, 0xAD, 0xBE, 0xEF};
     png.insert(png.begin() + idat, std::begin(text), std::end(text));
