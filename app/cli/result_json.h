@@ -1,5 +1,5 @@
 #pragma once
-// The JSON shapes the CLI prints (DESIGN.md: generate --json, postprocess).
+// The JSON shapes the CLI prints (generate --json and postprocess, as the README describes them).
 #include <nlohmann/json.hpp>
 
 #include "model/engine/engine.h"
