@@ -10,6 +10,12 @@
 int main(int argc, char** argv) {
     kosmos::ensurePassiveOpenMP(argv);
     kosmos::configureThreads();   // one per core, where LibTorch alone may count fewer
+    if (kosmos::ui::asksForHelpOrVersion(argc, argv)) {
+        // Answered before a display is needed: over ssh, without one, QApplication would abort.
+        QCoreApplication app(argc, argv);
+        QCoreApplication::setApplicationVersion(QStringLiteral(KOSMOS_VERSION));
+        kosmos::ui::parseStartupOptions(app);   // prints and exits
+    }
     QGuiApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
     QApplication app(argc, argv);
     QApplication::setOrganizationName(kosmos::ui::settingskeys::kOrganization);

@@ -52,6 +52,19 @@ namespace kosmos::ui {
 
 namespace keys = settingskeys;
 
+namespace {
+
+// "33 tokens in 0.2 s · 165.0 tok/s"
+QString runFigures(long long tokens, double seconds) {
+    const double rate = seconds > 0 ? tokens / seconds : 0;
+    return MainWindow::tr("%1 in %2 s · %3 tok/s")
+        .arg(countOf(tokens, MainWindow::tr("token"), MainWindow::tr("tokens")))
+        .arg(seconds, 0, 'f', 1)
+        .arg(rate, 0, 'f', 1);
+}
+
+} // namespace
+
 MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     : QMainWindow(parent),
       mOptions(options),
@@ -715,6 +728,9 @@ bool MainWindow::runOnFolder() {
     const GenerationRunner::ResultSink sink = folderRunSink(mBatchStoreFile, QFileInfo(mModels->folder()).fileName());
     mBatchRun = true;
     mBatchDone = 0;
+    mBatchTokens = 0;
+    mBatchSeconds = 0;
+    mBatchGenerated = 0;
     mBatchErrors.clear();
     mRunImageSerial = -1;
     if (!mRunner->start(engine, jobs, sink)) return false;
@@ -768,12 +784,15 @@ void MainWindow::onJobFinished(const GenerationOutcome& outcome) {
         mDocument->setRunning(false);
         if (outcome.ok()) mDocument->setResult(outcome.result, outcome.prompt);
     }
-    if (outcome.ok()) {
-        const double rate = outcome.seconds > 0 ? outcome.tokens / outcome.seconds : 0;
-        mRunStatus->setText(tr("%1 in %2 s · %3 tok/s")
-                                .arg(countOf(outcome.tokens, tr("token"), tr("tokens")))
-                                .arg(outcome.seconds, 0, 'f', 1)
-                                .arg(rate, 0, 'f', 1));
+    if (outcome.ok() && mBatchRun) {
+        // A folder run's figures are its own, not those of whichever image finished last.
+        mBatchTokens += outcome.tokens;
+        mBatchSeconds += outcome.seconds;
+        ++mBatchGenerated;
+        mRunStatus->setText(runFigures(mBatchTokens, mBatchSeconds) + tr(" over %1")
+                                .arg(countOf(mBatchGenerated, tr("image"), tr("images"))));
+    } else if (outcome.ok()) {
+        mRunStatus->setText(runFigures(outcome.tokens, outcome.seconds));
     }
     if (mBatchRun) {
         ++mBatchDone;

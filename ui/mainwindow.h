@@ -192,6 +192,9 @@ private:
     int mRunImageSerial = -1;
     bool mBatchRun = false;
     int mBatchDone = 0;
+    long long mBatchTokens = 0;    // over the images of a folder run that succeeded
+    double mBatchSeconds = 0;
+    int mBatchGenerated = 0;
     QStringList mBatchErrors;
     QString mBatchStoreFile;   // the store a folder run writes into ("" = JSON files only)
     QHash<QString, StoredResult> mResults;   // by image path, this session's results

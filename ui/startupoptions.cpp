@@ -8,6 +8,16 @@
 
 namespace kosmos::ui {
 
+bool asksForHelpOrVersion(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "--") return false;
+        if (arg == "-h" || arg == "--help" || arg == "-?" || arg == "--help-all" || arg == "-v" || arg == "--version")
+            return true;
+    }
+    return false;
+}
+
 StartupOptions parseStartupOptions(const QCoreApplication& app) {
     QCommandLineParser parser;
     parser.setApplicationDescription(QCoreApplication::translate(
@@ -36,7 +46,8 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
                                     QStringLiteral("row"));
     const QCommandLineOption screenshot(
         QStringLiteral("screenshot"),
-        QCoreApplication::translate("main", "Save a screenshot of the window after loading (and running), then quit."),
+        QCoreApplication::translate("main", "Save a screenshot of the window after loading (and running), then quit: "
+                                            "exits 1 where anything failed. Implies --no-session."),
         QStringLiteral("file"));
     const QCommandLineOption noSession(QStringLiteral("no-session"),
                                        QCoreApplication::translate("main", "Do not restore or save settings (the demo "

@@ -23,8 +23,9 @@ void StartupSequence::start() { QTimer::singleShot(0, this, &StartupSequence::be
 void StartupSequence::begin() {
     if (!mOptions.screenshot.isEmpty()) {
         // No modal dialog may block an unattended run: errors go to stderr.
-        mWindow->setErrorHandler([](const QString& title, const QString& message) {
+        mWindow->setErrorHandler([this](const QString& title, const QString& message) {
             std::fprintf(stderr, "kosmos2-workbench: %s: %s\n", qUtf8Printable(title), qUtf8Printable(message));
+            mFailed = true;
         });
         QTimer::singleShot(kScreenshotTimeoutMs, this, &StartupSequence::finish);
         mWindow->resize(kScreenshotSize);   // whatever the (virtual) screen is
@@ -59,12 +60,19 @@ void StartupSequence::afterModel() {
     if (mOptions.run) {
         connect(mWindow, &MainWindow::runFinished, this, [this] {
             ResultDocument* document = mWindow->document();
-            if (mOptions.selectEntity >= 0 && mOptions.selectEntity < document->entities()->rowCount())
+            const int rows = document->entities()->rowCount();
+            if (mOptions.selectEntity >= rows) {
+                std::fprintf(stderr, "kosmos2-workbench: --select-entity %d: the result has %d entit%s\n",
+                             mOptions.selectEntity, rows, rows == 1 ? "y" : "ies");
+                mFailed = true;
+            } else if (mOptions.selectEntity >= 0) {
                 document->selectSourceRow(mOptions.selectEntity);
+            }
             finish();
         }, Qt::SingleShotConnection);
         if (mWindow->runPrompt()) return;
         std::fprintf(stderr, "kosmos2-workbench: the prompt could not be run (no image, model or prompt)\n");
+        mFailed = true;
     }
     finish();
 }
@@ -76,7 +84,7 @@ void StartupSequence::finish() {
     QTimer::singleShot(400, this, [this] {
         const bool saved = mWindow->grab().save(mOptions.screenshot);
         if (!saved) std::fprintf(stderr, "kosmos2-workbench: cannot write %s\n", qUtf8Printable(mOptions.screenshot));
-        QApplication::exit(saved ? 0 : 1);
+        QApplication::exit(saved && !mFailed ? 0 : 1);
     });
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Carries out the command line on a shown window: open the path, load the model, run the prompt,
-// then (screenshot mode) save the window as an image and quit.
+// then (screenshot mode) save the window as an image and quit, with status 1 where any of it failed.
 #include <QObject>
 #include <QSize>
 
@@ -28,6 +28,7 @@ private:
     MainWindow* mWindow;
     StartupOptions mOptions;
     bool mFinished = false;
+    bool mFailed = false;   // an error was reported, the run could not start or --select-entity has no row
 };
 
 } // namespace kosmos::ui

@@ -509,6 +509,32 @@ private slots:
         QCOMPARE(bare.modelController()->isLoading(), !demoModelFolder().isEmpty());
         QSettings().remove(settingskeys::kModelFolder);
     }
+
+    // --screenshot is for scripts: its exit status says whether everything it was asked to do was done.
+    void screenshotRunExitsOneWhereAnythingFailed() {
+        QTemporaryDir dir;
+        const auto exitStatus = [&](StartupOptions options) {
+            options.screenshot = dir.filePath(QStringLiteral("shot.png"));
+            options.run = true;
+            options.maxNewTokens = 8;
+            QFile::remove(options.screenshot);
+            MainWindow window(MainWindowOptions{false, false});
+            StartupSequence startup(&window, options);
+            startup.start();
+            const int status = QApplication::exec();
+            return QFileInfo::exists(options.screenshot) ? status : -1;
+        };
+        StartupOptions ok;
+        ok.model = fixtureDir();
+        ok.paths = {fixtureImage("checker_224x224.png")};
+        QCOMPARE(exitStatus(ok), 0);
+        StartupOptions missingImage = ok;
+        missingImage.paths = {dir.filePath(QStringLiteral("missing.png"))};
+        QCOMPARE(exitStatus(missingImage), 1);
+        StartupOptions noRow = ok;
+        noRow.selectEntity = 999;
+        QCOMPARE(exitStatus(noRow), 1);
+    }
 };
 
 QTEST_MAIN(TestWorkbenchCanvas)

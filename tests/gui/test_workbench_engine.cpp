@@ -321,6 +321,14 @@ private slots:
         QVERIFY(!QFileInfo::exists(sidecarJsonPath(folder.filePath(QStringLiteral("c.png")))));
         // The image on screen got its result too.
         QVERIFY(window.document()->hasResult());
+        // The status bar gives the folder run's figures, not those of the image that finished last.
+        long long tokens = 0;
+        for (const QList<QVariant>& job : jobs) tokens += job.first().value<GenerationOutcome>().tokens;
+        auto* runStatus = window.findChild<QLabel*>(QStringLiteral("runStatus"));
+        QVERIFY(runStatus);
+        QVERIFY2(runStatus->text().startsWith(QStringLiteral("%1 tokens in ").arg(tokens)) &&
+                     runStatus->text().endsWith(QStringLiteral(" tok/s over 2 images")),
+                 qPrintable(runStatus->text()));
     }
 };
 

@@ -66,7 +66,8 @@ for option in $cli_page_options; do
 done
 
 if [ -x "$bin/kosmos2-workbench" ]; then
-  gui_options=$(QT_QPA_PLATFORM=offscreen "$bin/kosmos2-workbench" --help 2>/dev/null | options_of)
+  # Without any display: --help is answered before the GUI starts.
+  gui_options=$(env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$bin/kosmos2-workbench" --help | options_of)
   [ -n "$gui_options" ] || fail "kosmos2-workbench --help lists no options"
   for option in $gui_options; do
     grep -qxF -- "$option" <<<"$gui_page_options" || fail "kosmos2-workbench.1 lacks '$option'"
