@@ -13,10 +13,15 @@
 #include <QLineSeries>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
+#include <QSpinBox>
+#include <QSpontaneKeyEvent>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QWheelEvent>
 
 #include <fstream>
 
@@ -301,6 +306,39 @@ private slots:
         QTRY_VERIFY(window.width() <= 1280);
         QVERIFY(status->width() < QFontMetrics(status->font()).horizontalAdvance(longText));
         window.grab().save(QStringLiteral(KOSMOS_BINARY_DIR "/test_training_panel_small.png"));
+    }
+
+    // The wheel scrolls the form; a field under the pointer takes it only once it has the focus (clicked or
+    // tabbed into), so scrolling through the settings changes none of them.
+    void wheelScrollsTheFormNotItsFields() {
+        TestWindow window;
+        showOnScreen(window);
+        window.showTrainingPanel();
+        TrainingPanel* panel = window.trainingPanel();
+        QTRY_VERIFY(panel->isVisible());
+        auto* rank = panel->findChild<QSpinBox*>(QStringLiteral("trainingLoraRank"));
+        auto* scroll = qobject_cast<QScrollArea*>(panel->settings()->parentWidget()->parentWidget());
+        QVERIFY(rank && scroll);
+        scroll->resize(scroll->width(), 120);   // room for a few rows only: the form scrolls
+        QTRY_VERIFY(scroll->verticalScrollBar()->maximum() > 0);
+        const auto wheelDown = [](QWidget* target) {
+            const QPointF at(target->width() / 2.0, target->height() / 2.0);
+            QWheelEvent wheel(at, target->mapToGlobal(at), QPoint(), QPoint(0, -120), Qt::NoButton, Qt::NoModifier,
+                              Qt::NoScrollPhase, false);
+            // As from the window system (sendEvent would clear the flag): unaccepted, it goes on to the parent.
+            QSpontaneKeyEvent::setSpontaneous(&wheel);
+            QApplication::instance()->notify(target, &wheel);
+        };
+        const int value = rank->value();
+        scroll->verticalScrollBar()->setValue(0);
+        wheelDown(rank);
+        QCOMPARE(rank->value(), value);
+        QVERIFY(scroll->verticalScrollBar()->value() > 0);
+        rank->setFocus();
+        QTRY_VERIFY(rank->hasFocus());
+        wheelDown(rank);
+        QCOMPARE(rank->value(), value - 1);
+        QCOMPARE(rank->focusPolicy(), Qt::StrongFocus);
     }
 };
 

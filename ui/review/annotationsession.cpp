@@ -39,6 +39,7 @@
 #include "ui/review/samplehistoryview.h"
 #include "ui/review/suggestionlist.h"
 #include "ui/store/annotationsaver.h"
+#include "ui/wheelguard.h"
 
 namespace kosmos::ui {
 
@@ -405,6 +406,7 @@ void AnnotationSession::addDocks(QMainWindow* window, QDockWidget* besideDock) {
     auto* scroll = new QScrollArea;
     scroll->setWidget(mPanel);
     scroll->setWidgetResizable(true);
+    scrollWheelPastFields(mPanel);
     scroll->setFrameShape(QFrame::NoFrame);
     mAnnotationDock = makeDock(tr("Annotation"), QStringLiteral("annotationDock"), scroll);
     mHistoryDock = makeDock(tr("Edit History"), QStringLiteral("editHistoryDock"), mUndoView);

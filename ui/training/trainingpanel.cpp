@@ -22,6 +22,7 @@
 #include "ui/panels/elidedlabel.h"
 #include "ui/training/metricchart.h"
 #include "ui/training/trainingsettingswidget.h"
+#include "ui/wheelguard.h"
 
 namespace kosmos::ui {
 
@@ -75,6 +76,7 @@ TrainingPanel::TrainingPanel(QWidget* parent)
     auto* scroll = new QScrollArea;
     scroll->setWidget(mSettings);
     scroll->setWidgetResizable(true);
+    scrollWheelPastFields(mSettings);
     // Narrower than the form when the window is small: the form scrolls sideways rather than widen the window.
     scroll->setMinimumWidth(std::min(mSettings->sizeHint().width() + 24, 280));
 
