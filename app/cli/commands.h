@@ -2,6 +2,7 @@
 // Each CLI command lives in its own file and registers itself on the root app.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 namespace kosmos::cli {
@@ -54,5 +55,13 @@ struct CommandError {
     std::string message;
     int code = 1;
 };
+
+// Refuses an output path that names the input file itself (the same path, a link to it, another hard link):
+// writing the output would destroy the input.
+inline void refuseToOverwriteInput(const std::string& out, const std::string& input, const char* inputOption) {
+    std::error_code error;
+    if (std::filesystem::equivalent(out, input, error))
+        throw CommandError{out + ": is the " + std::string(inputOption) + " file itself; write the output elsewhere"};
+}
 
 } // namespace kosmos::cli

@@ -31,6 +31,7 @@ void runDump(const DumpOptions& o) {
     const fs::path modelDir = fs::weakly_canonical(fs::absolute(o.model, error), error);
     if (out.parent_path() == modelDir && fs::exists(out, error))
         throw CommandError{o.out + ": is a file of the model folder " + o.model + "; write the dump elsewhere"};
+    refuseToOverwriteInput(o.out, o.image, "--image");
     LoadOptions load;
     load.device = o.device;
     load.dtype = o.dtype;

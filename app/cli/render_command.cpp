@@ -24,6 +24,7 @@ void runRender(RenderCommandOptions o) {
     std::string extension = std::filesystem::path(o.out).extension().string();
     for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (extension != ".png") throw CommandError{"render writes PNG: --out needs a .png name, not " + o.out};
+    refuseToOverwriteInput(o.out, o.image, "--image");
     o.params.constrainedGrounding = o.constrained;
     LoadOptions load;
     load.device = o.device;

@@ -5,7 +5,8 @@
 #   synth over an existing dataset or tokenizer needs --overwrite (which also clears the old images),
 #   out-of-range numbers (threads, NaN temperatures, min above max) and contradicting options are refused,
 #   a store in a read-only folder can still be read; a read-only store file is not imported into,
-#   generate goes on past an unreadable image, dump never replaces a file of the model folder.
+#   generate goes on past an unreadable image, dump never replaces a file of the model folder, render and dump
+#   never replace their input image.
 # Usage: check_cli_refusals.sh BIN_DIR TEST_DATA_DIR
 set -uo pipefail
 kosmos2=$1/kosmos2
@@ -56,6 +57,15 @@ cp -r "$model" "$scratch/model"
 expect 1 "is a file of the model folder" -- \
     "$kosmos2" dump --model "$scratch/model" --image "$image" --out "$scratch/model/model.safetensors"
 cmp -s "$model/model.safetensors" "$scratch/model/model.safetensors" || fail "dump changed the model's weights"
+# render and dump never write over their input image (by its own name or through a link).
+cp "$image" "$scratch/in.png"
+ln -s "$scratch/in.png" "$scratch/link.png"
+for command in render dump; do
+    for out in "$scratch/in.png" "$scratch/link.png"; do
+        expect 1 "is the --image file itself" -- "$kosmos2" "$command" --model "$model" --image "$scratch/in.png" --out "$out"
+    done
+done
+cmp -s "$image" "$scratch/in.png" || fail "render or dump wrote over its input image"
 
 # synth: an existing dataset is replaced only with --overwrite, and then no image of the old run stays.
 "$kosmos2" synth --out "$scratch/shapes" --count 6 --quiet >/dev/null || fail "synth into a new folder"
