@@ -1,7 +1,9 @@
 // Beam search as transformers' _beam_search with BeamSearchScorer (early_stopping=False,
 // num_beam_hyps_to_keep=1): log-softmax scores, processors on log-probs, 2*K candidates per batch row.
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <memory>
 
 #include "model/engine/generation.h"
 #include "model/engine/kv_cache.h"
@@ -10,9 +12,20 @@
 namespace kosmos {
 namespace {
 
+using Distribution = std::shared_ptr<const std::vector<float>>;   // shared between beams of one history
+
+// What a beam's new tokens were, for the boxes' confidences and heat maps: per new token, its probability under
+// the model at its step (softmax of the raw logits of the beam it extended, as greedy search records it) and,
+// for patch-index tokens, the probabilities of all 1024 patch tokens.
+struct TokenHistory {
+    std::vector<float> probabilities;
+    std::vector<Distribution> patches;
+};
+
 struct Hypothesis {
     double score;
     std::vector<std::int64_t> tokens;   // full sequence
+    TokenHistory history;
 };
 
 // BeamHypotheses
@@ -22,10 +35,11 @@ struct Hypotheses {
     std::vector<Hypothesis> beams;
     double worstScore = 1e9;
 
-    void add(std::vector<std::int64_t> tokens, double sumLogprobs, std::int64_t generatedLength) {
+    void add(std::vector<std::int64_t> tokens, TokenHistory history, double sumLogprobs,
+             std::int64_t generatedLength) {
         const double score = sumLogprobs / std::pow(static_cast<double>(generatedLength), lengthPenalty);
         if (static_cast<int>(beams.size()) < numBeams || score > worstScore) {
-            beams.push_back({score, std::move(tokens)});
+            beams.push_back({score, std::move(tokens), std::move(history)});
             if (static_cast<int>(beams.size()) > numBeams) {
                 std::vector<std::pair<double, std::size_t>> sorted;
                 for (std::size_t i = 0; i < beams.size(); ++i) sorted.emplace_back(beams[i].score, i);
@@ -71,6 +85,8 @@ GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache&
         for (std::int64_t r = 0; r < N; ++r)
             seqs[r].assign(cpu[r].data_ptr<std::int64_t>(), cpu[r].data_ptr<std::int64_t>() + promptLength);
     }
+    std::vector<TokenHistory> histories(N);
+    const std::int64_t firstPatch = hooks.firstPatchTokenId;
     std::vector<double> beamScores(N, 0.0);
     for (std::int64_t b = 0; b < batch; ++b)
         for (std::int64_t k = 1; k < K; ++k) beamScores[b * K + k] = -1e9;
@@ -90,7 +106,8 @@ GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache&
     for (int stepIndex = 0; stepIndex < p.maxNewTokens; ++stepIndex) {
         at::Tensor raw = logits.to(at::kCPU);
         requireNumbers(raw, stepIndex);
-        at::Tensor scores = raw.log_softmax(1);
+        const at::Tensor logProbs = raw.log_softmax(1);
+        at::Tensor scores = logProbs.clone();
         // processors see the sequences as they are (no new token yet)
         const std::int64_t generated = static_cast<std::int64_t>(seqs[0].size()) - promptLength;
         processScores(scores, seqs, static_cast<int>(promptLength), p);
@@ -115,7 +132,7 @@ GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache&
                 const std::int64_t source = b * K + flat / V;
                 if (std::find(p.eosTokenIds.begin(), p.eosTokenIds.end(), token) != p.eosTokenIds.end()) {
                     if (rank >= K) continue;
-                    hyps[b].add(seqs[source], score, curLen - promptLength);
+                    hyps[b].add(seqs[source], histories[source], score, curLen - promptLength);
                 } else {
                     nextScores[b * K + beam] = score;
                     nextTokens[b * K + beam] = token;
@@ -127,11 +144,25 @@ GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache&
             done[b] = done[b] || hyps[b].isDone(topScores[b].max().item<float>(), curLen - promptLength);
         }
         std::vector<std::vector<std::int64_t>> reordered(N);
+        std::vector<TokenHistory> reorderedHistories(N);
+        const auto logProb = logProbs.accessor<float, 2>();
         for (std::int64_t r = 0; r < N; ++r) {
-            reordered[r] = seqs[nextSource[r]];
-            reordered[r].push_back(nextTokens[r]);
+            const std::int64_t from = nextSource[r], token = nextTokens[r];
+            reordered[r] = seqs[from];
+            reordered[r].push_back(token);
+            TokenHistory& history = reorderedHistories[r];
+            history = histories[from];
+            history.probabilities.push_back(std::exp(logProb[from][token]));
+            Distribution patches;
+            if (firstPatch >= 0 && token >= firstPatch && token < firstPatch + 1024) {
+                at::Tensor slice = logProbs[from].narrow(0, firstPatch, 1024).exp().contiguous();
+                patches = std::make_shared<const std::vector<float>>(slice.data_ptr<float>(),
+                                                                     slice.data_ptr<float>() + 1024);
+            }
+            history.patches.push_back(std::move(patches));
         }
         seqs = std::move(reordered);
+        histories = std::move(reorderedHistories);
         beamScores = nextScores;
         at::Tensor source = at::tensor(nextSource, at::TensorOptions().dtype(at::kLong)).to(device);
         cache.reorder(source);
@@ -156,7 +187,7 @@ GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache&
         if (done[b]) continue;
         for (std::int64_t k = 0; k < K; ++k) {
             const std::int64_t r = b * K + k;
-            hyps[b].add(seqs[r], beamScores[r], static_cast<std::int64_t>(seqs[r].size()) - promptLength);
+            hyps[b].add(seqs[r], histories[r], beamScores[r], static_cast<std::int64_t>(seqs[r].size()) - promptLength);
         }
     }
     out.newTokens.resize(batch);
@@ -170,6 +201,9 @@ GenerationOutput beamSearchImpl(Kosmos2ForConditionalGeneration& model, KvCache&
         for (auto it = hyps[b].beams.begin(); it != hyps[b].beams.end(); ++it)
             if (it->score == best->score) best = it;
         out.newTokens[b].assign(best->tokens.begin() + promptLength, best->tokens.end());
+        out.tokenProbability[b] = best->history.probabilities;
+        for (const Distribution& patches : best->history.patches)
+            out.patchDistribution[b].push_back(patches ? *patches : std::vector<float>());
         out.sequenceScores.push_back(best->score);
         const bool endsWithEos = std::find(p.eosTokenIds.begin(), p.eosTokenIds.end(),
                                            out.newTokens[b].empty() ? -1 : out.newTokens[b].back()) != p.eosTokenIds.end();

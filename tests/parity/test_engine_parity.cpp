@@ -242,6 +242,46 @@ private slots:
         }
     }
 
+    // Beam search records, for the returned hypothesis, each new token's probability under the model at its step
+    // and the patch distributions (here ids below 1024 stand in for the patch-index tokens): checked against the
+    // softmax of the logits of one forward pass over the prompt and the returned tokens.
+    void beamSearchRecordsTheReturnedTokensProbabilities() {
+        at::NoGradGuard noGrad;
+        const auto& c = caseNamed(reference()["cases"][0]["name"]);
+        Inputs in = inputsFor(*mEngine, c["input_ids"], c["image"].is_string() ? c["image"].get<std::string>() : "");
+        ResolvedGenerationParams p;
+        p.maxNewTokens = 12;
+        p.numBeams = 3;
+        p.noRepeatNgramSize = 2;   // beams that leave greedy's path
+        GenerationHooks hooks;
+        hooks.firstPatchTokenId = 0;
+        const GenerationOutput out = generateTokens(mEngine->model(), in.gen, p, hooks);
+        const std::vector<std::int64_t>& tokens = out.newTokens[0];
+        QCOMPARE(out.tokenProbability[0].size(), tokens.size());
+        QCOMPARE(out.patchDistribution[0].size(), tokens.size());
+        const std::int64_t promptLength = in.gen.inputIds.size(1);
+        at::Tensor ids = at::cat({in.gen.inputIds, at::tensor(tokens, at::kLong).view({1, -1})}, 1);
+        at::Tensor imageMask = at::cat({in.gen.imageEmbedsPositionMask,
+                                        at::zeros({1, static_cast<std::int64_t>(tokens.size())}, at::kLong)}, 1);
+        auto& text = mEngine->model()->text_model;
+        at::Tensor positions = positionIdsFromInputIds(ids, 1, at::Tensor());
+        at::Tensor mask = buildAttentionMask(at::ones_like(ids), ids.size(1), at::kFloat);
+        at::Tensor probs = text->logits(text->model(ids, positions, in.gen.imageEmbeds, imageMask, mask, nullptr))[0]
+                               .softmax(-1);
+        int patchSteps = 0;
+        for (std::size_t s = 0; s < tokens.size(); ++s) {
+            at::Tensor step = probs[promptLength - 1 + static_cast<std::int64_t>(s)];
+            QVERIFY(std::abs(out.tokenProbability[0][s] - step[tokens[s]].item<float>()) < 1e-5);
+            const std::vector<float>& patches = out.patchDistribution[0][s];
+            QCOMPARE(patches.size(), std::size_t(tokens[s] < 1024 ? 1024 : 0));
+            if (patches.empty()) continue;
+            ++patchSteps;
+            const at::Tensor expected = step.narrow(0, 0, 1024);
+            QVERIFY(maxAbsDiff(at::tensor(patches), expected) < 1e-5);
+        }
+        QVERIFY(patchSteps > 0);
+    }
+
     void leftPaddedBatch_data() {
         QTest::addColumn<QString>("dtype");
         QTest::newRow("f32") << QStringLiteral("f32");
