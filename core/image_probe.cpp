@@ -115,6 +115,23 @@ std::string probePng(const Bytes& bytes, ImageProbe& out) {
     return setSize(out, "png", be32(h + 16), be32(h + 20));
 }
 
+// Whether FF D9 (end of image) follows `from`, as the decoder requires: libjpeg fills a scan cut short with
+// grey without an error. Entropy-coded data never holds FF D9 (its 0xFF bytes are stuffed with 0x00), and most
+// files end with it, so the last two bytes are looked at first.
+bool hasEndOfImage(const Bytes& bytes, std::uint64_t from) {
+    unsigned char tail[2];
+    if (bytes.read(bytes.size() - 2, tail, 2) && tail[0] == 0xFF && tail[1] == 0xD9) return true;
+    char chunk[64 * 1024];
+    for (std::uint64_t at = from; at + 1 < bytes.size(); at += sizeof chunk - 1) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof chunk, bytes.size() - at));
+        if (!bytes.read(at, chunk, n)) return false;
+        for (std::size_t i = 0; i + 1 < n; ++i)
+            if (static_cast<unsigned char>(chunk[i]) == 0xFF && static_cast<unsigned char>(chunk[i + 1]) == 0xD9)
+                return true;
+    }
+    return false;
+}
+
 std::string probeJpeg(const Bytes& bytes, ImageProbe& out) {
     std::uint64_t pos = 2;
     bool haveFrame = false;
@@ -147,6 +164,8 @@ std::string probeJpeg(const Bytes& bytes, ImageProbe& out) {
         if (marker == 0xDA) {
             if (!haveFrame) return "JPEG scan without a frame header";
             if (pos + length >= bytes.size()) return "truncated JPEG (no image data)";
+            if (!hasEndOfImage(bytes, pos + length))
+                return "truncated JPEG (no end-of-image marker after its image data)";
             return setSize(out, "jpeg", width, height);
         }
         pos += length;

@@ -353,6 +353,11 @@ private slots:
                  probeImageBytes(unknown, probe).c_str());
         const std::string jpeg = store_test::sampleJpeg();
         QVERIFY(!probeImageBytes(jpeg.substr(0, jpeg.size() / 8), probe).empty());
+        // A JPEG cut inside its image data (which libjpeg would fill with grey) is refused, as decoding refuses it;
+        // bytes after its end-of-image marker are not.
+        QCOMPARE(QString::fromStdString(probeImageBytes(jpeg.substr(0, jpeg.size() - 2), probe)),
+                 QStringLiteral("truncated JPEG (no end-of-image marker after its image data)"));
+        QCOMPARE(QString::fromStdString(probeImageBytes(jpeg + std::string(70000, 'z'), probe)), QString());
         QVERIFY(!probeImageBytes(std::string(), probe).empty());
         QVERIFY(!probeImageBytes(std::string(3, '\xFF'), probe).empty());
         // Every prefix of a valid file is either refused or read without going past its end.
