@@ -39,7 +39,11 @@ std::string uriPath(const std::string& path) {
 
 [[noreturn]] void throwSqlite(sqlite3* db, const std::string& path, int rc, const std::string& what) {
     const char* message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    throw Error(path + ": " + what + ": " + (message ? message : sqlite3_errstr(rc)));
+    const std::string reason = message ? message : sqlite3_errstr(rc);
+    // Damage is about the file, not the statement that ran into it.
+    if ((rc & 0xFF) == SQLITE_CORRUPT || (rc & 0xFF) == SQLITE_NOTADB)
+        throw Error(path + ": damaged database file (" + reason + ")");
+    throw Error(path + ": " + what + ": " + reason);
 }
 
 std::string shortSql(const std::string& sql) {

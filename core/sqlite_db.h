@@ -52,6 +52,7 @@ public:
     std::optional<std::int64_t> optionalInteger(int column) const;
     std::optional<double> optionalReal(int column) const;
     std::optional<std::string> optionalText(int column) const;
+    const std::string& databasePath() const { return dbPath_; }
 
 private:
     [[noreturn]] void fail(int rc) const;

@@ -1,7 +1,9 @@
 #include "core/store.h"
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "core/store_schema.h"
 #include "core/store_writer_lock.h"
@@ -17,6 +19,13 @@ std::int64_t nowMs() {
 AnnotationStore::AnnotationStore(const std::string& path) : AnnotationStore(path, Options{}) {}
 
 namespace {
+
+// Whether the file begins with SQLite's header: damaged then, rather than some other kind of file.
+bool startsLikeSqlite(const std::string& path) {
+    char header[16] = {};
+    std::ifstream file(path, std::ios::binary);
+    return file.read(header, sizeof header) && std::memcmp(header, "SQLite format 3", 16) == 0;
+}
 
 bool isFileStore(const std::string& path) {
     return !path.empty() && path != ":memory:" && path.rfind("file:", 0) != 0;
@@ -56,6 +65,9 @@ AnnotationStore::AnnotationStore(const std::string& path, const Options& options
     try {
         applicationId = db_.queryInteger("PRAGMA application_id");
     } catch (const Error&) {
+        if (startsLikeSqlite(path))
+            refuseForeignFile(db_.lastError() + "; sqlite3's .recover command may save the rows it still holds into "
+                              "a new file", "a damaged database");
         refuseForeignFile(db_.lastError());
     }
     if (applicationId != 0 && applicationId != schema::kApplicationId)
@@ -76,6 +88,8 @@ AnnotationStore::AnnotationStore(const std::string& path, const Options& options
         db_.exec("PRAGMA cache_size = -16384");
         db_.exec("PRAGMA temp_store = MEMORY");
         migrate();
+    } else if (version == 0) {
+        refuseForeignFile("an empty database: nothing has been imported into it");
     } else if (version < schema::kSchemaVersion) {
         throw Error(path + ": database schema version " + std::to_string(version) +
                     " is older than this program's; open it once for writing to upgrade it");
@@ -84,14 +98,14 @@ AnnotationStore::AnnotationStore(const std::string& path, const Options& options
 
 AnnotationStore::~AnnotationStore() = default;
 
-void AnnotationStore::refuseForeignFile(const std::string& reason) {
+void AnnotationStore::refuseForeignFile(const std::string& reason, const std::string& what) {
     // No lock file of ours stays beside someone else's file (unless another connection still shares it).
     if (auto lock = std::static_pointer_cast<StoreWriterLock>(writerLock_);
         lock && lock->createdFile() && lock.use_count() == 2) {
         std::error_code ignored;
         std::filesystem::remove(storeLockPath(path()), ignored);
     }
-    throw Error(path() + ": not a workbench annotation database (" + reason + ")");
+    throw Error(path() + ": " + what + " (" + reason + ")");
 }
 
 void AnnotationStore::migrate() {

@@ -68,7 +68,8 @@ public:
 private:
     friend class Transaction;
     void migrate();
-    [[noreturn]] void refuseForeignFile(const std::string& reason);
+    [[noreturn]] void refuseForeignFile(const std::string& reason,
+                                        const std::string& what = "not a workbench annotation database");
     void deliver(std::vector<ChangeEvent> events);
     static Options takeWriterLock(const std::string& path, Options options, std::shared_ptr<void>& lock,
                                   std::string& lockedBy);

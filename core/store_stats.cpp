@@ -106,7 +106,7 @@ std::string toText(const StoreStats& stats) {
 CheckReport checkStore(AnnotationStore& store, const CheckOptions& options) {
     CheckReport report;
     std::int64_t ignored = 0;
-    {
+    try {
         Statement integrity(store.db().handle(), "PRAGMA integrity_check", store.path());
         while (integrity.step()) {
             if (integrity.text(0) != "ok") list(report.integrity, ignored, options.maxListed, integrity.text(0));
@@ -116,7 +116,14 @@ CheckReport checkStore(AnnotationStore& store, const CheckOptions& options) {
             list(report.foreignKeys, ignored, options.maxListed,
                  keys.text(0) + " row " + keys.text(1) + " refers to a missing " + keys.text(2) + " row");
         }
+    } catch (const Error& e) {
+        // So damaged that SQLite's own checks stop: where and why is a finding ("'PRAGMA ...': reason").
+        const std::string what = e.what(), prefix = store.path() + ": ";
+        report.integrity.push_back(what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what);
     }
+    // Reading the tables of a damaged file fails part way or reads garbage: the images are not checked.
+    report.imagesSkipped = !report.integrity.empty();
+    if (report.imagesSkipped) return report;
     ReadSnapshot snapshot(store);
     {
         StatementLease images = store.db().cached(schema::sql::kAllImages);
@@ -155,6 +162,7 @@ CheckReport checkStore(AnnotationStore& store, const CheckOptions& options) {
 nlohmann::ordered_json toJson(const CheckReport& report) {
     return {{"ok", report.ok()},
             {"integrity", report.integrity},
+            {"images_skipped", report.imagesSkipped},
             {"foreign_keys", report.foreignKeys},
             {"images_checked", report.imagesChecked},
             {"missing_files", report.missingFileCount},

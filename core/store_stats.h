@@ -47,6 +47,7 @@ struct CheckReport {
     std::int64_t changedFileCount = 0;
     std::int64_t orphanImageCount = 0;
     std::int64_t imagesChecked = 0;
+    bool imagesSkipped = false;                   // the database is damaged: its image rows were not read
     // Orphan images are reported but are not damage.
     bool ok() const {
         return integrity.empty() && foreignKeys.empty() && missingFileCount == 0 && changedFileCount == 0 &&

@@ -178,11 +178,19 @@ void runCheck(const DbArgs& args) {
         std::cout << jsonText(toJson(report)) << "\n";
     } else {
         std::cout << "integrity: " << (report.integrity.empty() ? "ok" : "DAMAGED") << "\n";
-        for (const auto& line : report.integrity) std::cout << "  " << line << "\n";
+        for (std::string line : report.integrity) {
+            for (std::size_t at = line.find('\n'); at != std::string::npos; at = line.find('\n', at + 3))
+                line.replace(at, 1, "\n  ");
+            std::cout << "  " << line << "\n";
+        }
         for (const auto& line : report.foreignKeys) std::cout << "  foreign key: " << line << "\n";
-        std::cout << "images checked " << report.imagesChecked << ", missing files " << report.missingFileCount
-                  << ", changed files " << report.changedFileCount << ", unused images " << report.orphanImageCount
-                  << "\n";
+        if (report.imagesSkipped)
+            std::cout << "images not checked: the database file is damaged (sqlite3's .recover command may save "
+                         "the rows it still holds into a new file)\n";
+        else
+            std::cout << "images checked " << report.imagesChecked << ", missing files " << report.missingFileCount
+                      << ", changed files " << report.changedFileCount << ", unused images "
+                      << report.orphanImageCount << "\n";
         for (const auto& path : report.missingFiles) std::cout << "  missing: " << path << "\n";
         for (const auto& path : report.changedFiles) std::cout << "  changed: " << path << "\n";
         for (const auto& path : report.orphanImages) std::cout << "  unused: " << path << "\n";

@@ -335,6 +335,53 @@ private slots:
         QCOMPARE(countSamples(reopened, {}), std::int64_t(20));
     }
 
+    // A store whose pages are damaged: the check lists SQLite's findings and reads no further; one cut short or
+    // empty is refused by name on opening.
+    void damagedStoreIsNamed() {
+        const std::string db = mDir.filePath("damaged.db").toStdString();
+        const std::string data = mDir.filePath("damaged.jsonl").toStdString();
+        writeRecords(data, 300);
+        {
+            AnnotationStore store(db);
+            importSources(store, {data}, {});
+            store.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        std::string bytes = store_test::readFile(db);
+        QVERIFY(bytes.size() > 16 * 4096);
+        const auto write = [&](const std::string& name, const std::string& content) {
+            const std::string path = mDir.filePath(QString::fromStdString(name)).toStdString();
+            store_test::writeFile(path, content);
+            return path;
+        };
+        const auto openError = [](const std::string& path) {
+            try {
+                AnnotationStore store(path, AnnotationStore::Options{true, false});
+            } catch (const Error& e) {
+                return QString::fromStdString(e.what());
+            }
+            return QString();
+        };
+        std::string flipped = bytes;
+        for (std::size_t i = 3 * 4096; i < flipped.size(); i += 997) flipped[i] = static_cast<char>(flipped[i] ^ 0x5A);
+        {
+            AnnotationStore store(write("flipped.db", flipped), AnnotationStore::Options{true, false});
+            const CheckReport report = checkStore(store);
+            QVERIFY(!report.integrity.empty());
+            QVERIFY(report.imagesSkipped);
+            QVERIFY(!report.ok());
+        }
+        const std::string cut = write("cut.db", bytes.substr(0, bytes.size() / 2));
+        QVERIFY2(openError(cut).startsWith(QString::fromStdString(cut + ": a damaged database (")),
+                 qPrintable(openError(cut)));
+        const std::string empty = write("empty.db", "");
+        QCOMPARE(openError(empty), QString::fromStdString(empty + ": not a workbench annotation database (an empty "
+                                                                  "database: nothing has been imported into it)"));
+        AnnotationStore intact(db, AnnotationStore::Options{true, false});
+        const CheckReport report = checkStore(intact);
+        QVERIFY(report.ok());
+        QVERIFY(!report.imagesSkipped);
+    }
+
     void secondWriterGetsReadOnly() {
         const std::string db = mDir.filePath("shared.db").toStdString();
         {
