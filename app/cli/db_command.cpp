@@ -134,6 +134,12 @@ void runImport(const DbArgs& args) {
     if (args.strict && summary.rejected > 0) {
         throw CommandError{std::to_string(summary.rejected) + " record(s) rejected"};
     }
+    // Nothing usable at all is a mistake (the wrong file or folder), not a partial import.
+    if (summary.imported == 0 && summary.alreadyStored == 0 && !summary.cancelled) {
+        throw CommandError{summary.rejected > 0 ? "no record could be imported: every one of the " +
+                                                      std::to_string(summary.rejected) + " read was rejected"
+                                                : "the sources hold no GRIT records"};
+    }
 }
 
 void runExport(const DbArgs& args) {

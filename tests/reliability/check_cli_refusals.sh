@@ -74,6 +74,13 @@ expect 1 "annotations.jsonl exists; --overwrite replaces it" -- "$kosmos2" synth
 "$kosmos2" synth --out "$scratch/shapes" --count 3 --quiet --overwrite >/dev/null || fail "synth --overwrite"
 [[ $(ls "$scratch/shapes/images" | wc -l) == 3 ]] || fail "synth --overwrite left images of the earlier run"
 
+# An import of which nothing is usable (not GRIT at all, an empty folder) fails; the store keeps its samples.
+head -c 3000 /dev/urandom >"$scratch/random.jsonl"
+mkdir "$scratch/empty-folder"
+expect 1 "no record could be imported: every one of the [0-9]+ read was rejected" -- \
+    "$kosmos2" db import --db "$scratch/other.db" --quiet "$scratch/random.jsonl"
+expect 1 "the sources hold no GRIT records" -- "$kosmos2" db import --db "$scratch/other.db" --quiet "$scratch/empty-folder"
+
 # db export onto the store: refused, the store keeps its samples.
 db=$scratch/store.db
 "$kosmos2" db import --db "$db" --quiet "$scratch/shapes/annotations.jsonl" >/dev/null || fail "db import"
