@@ -43,11 +43,15 @@ std::vector<LoraModule> loraModules(Kosmos2ForConditionalGeneration& model) {
     return out;
 }
 
-std::vector<LoraModule> enableLora(Kosmos2ForConditionalGeneration& model, const LoraOptions& options,
-                                   std::uint64_t seed) {
+void validateLoraOptions(const LoraOptions& options) {
     if (options.rank < 1 || options.rank > 4096) throw Error("LoRA rank must be in 1..4096");
     if (!(options.alpha > 0)) throw Error("LoRA alpha must be positive");
     if (!(options.dropout >= 0 && options.dropout < 1)) throw Error("LoRA dropout must be in [0, 1)");
+}
+
+std::vector<LoraModule> enableLora(Kosmos2ForConditionalGeneration& model, const LoraOptions& options,
+                                   std::uint64_t seed) {
+    validateLoraOptions(options);
     if (!loraModules(model).empty()) throw Error("the model already has LoRA adapters");
     at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
     at::NoGradGuard noGrad;

@@ -22,6 +22,8 @@ struct LoraModule {
 
 // Adds adapters (A: PEFT's kaiming-uniform init from `seed`, B: zeros) to the matching modules.
 // Throws kosmos::Error when nothing matches or the options are out of range.
+// Throws kosmos::Error naming a rank, alpha or dropout out of range.
+void validateLoraOptions(const LoraOptions& options);
 std::vector<LoraModule> enableLora(Kosmos2ForConditionalGeneration& model, const LoraOptions& options,
                                    std::uint64_t seed);
 

@@ -57,6 +57,9 @@ void validate(const TrainerOptions& o) {
     if (!(o.refExpRatio >= 0 && o.refExpRatio <= 1)) throw Error("--ref-exp-ratio must be in [0, 1]");
     if (!(o.dropout >= 0 && o.dropout < 1)) throw Error("--dropout must be in [0, 1)");
     if (!(o.weightDecay >= 0)) throw Error("--weight-decay must not be negative");
+    if (!(o.visionLrScale >= 0 && o.visionLrScale <= 100)) throw Error("--vision-lr-scale must be in [0, 100]");
+    if (!(o.connectorLrScale >= 0 && o.connectorLrScale <= 100)) throw Error("--connector-lr-scale must be in [0, 100]");
+    if (o.mode == "lora") validateLoraOptions(o.lora);
     if (o.outDir.empty()) throw Error("no output folder (--out)");
 }
 
@@ -222,6 +225,9 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
     if (o.modelDir.empty()) throw Error("no base model (--model)");
     const bool resumingFromOut = resumed && absolutePath(resumeDir) == absolutePath(existingCheckpoint(o.outDir));
     checkOutputFolder(o, resumingFromOut);
+    { const StagingFolder writable(o.outDir); }   // checked before hours of training, not after them
+    if (!o.evalDataPath.empty() && !fs::is_regular_file(o.evalDataPath))
+        throw Error(o.evalDataPath + ": no such file (--eval-data)");
     if (resumed && resumed->step >= o.steps)
         throw Error(resumeDir + ": already at step " + std::to_string(resumed->step) + " of " + std::to_string(o.steps) +
                     " (raise --steps to train further)");
@@ -248,6 +254,25 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
                     " tokens but config.json says vocab_size " + std::to_string(config.text.vocabSize));
     PreprocessConfig preprocess = loadPreprocessConfig(filesDir, config.vision.imageSize);
 
+    CheckpointLoadOptions load;
+    load.dtype = at::kFloat;
+    load.device = device;
+    load.zeroCopy = false;
+    Kosmos2ForConditionalGeneration model = loadKosmos2(weightsDir, load);
+    std::vector<LoraModule> adapters;
+    if (lora) {
+        adapters = enableLora(model, o.lora, o.seed);
+        if (resumed) {
+            std::string file = resumeDir + "/" + kAdapterSubfolder + "/adapter_model.safetensors";
+            if (!std::filesystem::exists(file)) file = resumeDir + "/adapter_model.safetensors";   // older layout
+            loadAdapterTensors(adapters, file);
+        }
+    }
+    Parameters params = selectParameters(model, lora, freezeVision, o.visionLrScale, o.connectorLrScale);
+    if (params.trainable.empty()) throw Error("nothing to train (every parameter is frozen)");
+    model->train();
+    model->text_model->model->dropout = o.dropout;
+
     std::string dataSource;
     const auto records = loadRecords(o, cb, dataSource);
     if (resumed && resumed->records && resumed->records != records->size())
@@ -268,27 +293,6 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         early.trainingRecords = records->size();
         return early;
     }
-
-    CheckpointLoadOptions load;
-    load.dtype = at::kFloat;
-    load.device = device;
-    load.zeroCopy = false;
-    Kosmos2ForConditionalGeneration model = loadKosmos2(weightsDir, load);
-    std::vector<LoraModule> adapters;
-    if (lora) {
-        adapters = enableLora(model, o.lora, o.seed);
-        if (resumed) {
-            std::string file = resumeDir + "/" + kAdapterSubfolder + "/adapter_model.safetensors";
-            if (!std::filesystem::exists(file)) file = resumeDir + "/adapter_model.safetensors";   // older layout
-            loadAdapterTensors(adapters, file);
-        }
-    }
-    if (!(o.visionLrScale >= 0 && o.visionLrScale <= 100)) throw Error("--vision-lr-scale must be in [0, 100]");
-    if (!(o.connectorLrScale >= 0 && o.connectorLrScale <= 100)) throw Error("--connector-lr-scale must be in [0, 100]");
-    Parameters params = selectParameters(model, lora, freezeVision, o.visionLrScale, o.connectorLrScale);
-    if (params.trainable.empty()) throw Error("nothing to train (every parameter is frozen)");
-    model->train();
-    model->text_model->model->dropout = o.dropout;
 
     AdamWOptions adamOptions;
     adamOptions.beta1 = o.beta1;

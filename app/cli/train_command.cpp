@@ -91,6 +91,10 @@ void runTrain(TrainCommandOptions o) {
                     static_cast<long long>(result.stepsThisRun), result.initialLoss, result.finalLoss,
                     result.samplesPerSecond, result.outDir.c_str());
     }
+    // A script running `train && eval` must not take a stopped run for a finished one: 130, as for Ctrl-C.
+    std::fflush(stdout);
+    if (result.cancelled)
+        throw CommandError{"interrupted: the run stopped before its last step (--resume continues it)", 130};
 }
 
 } // namespace

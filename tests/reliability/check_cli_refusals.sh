@@ -6,7 +6,7 @@
 #   out-of-range numbers (threads, NaN temperatures, min above max) and contradicting options are refused,
 #   a store in a read-only folder can still be read; a read-only store file is not imported into,
 #   generate goes on past an unreadable image, dump never replaces a file of the model folder, render and dump
-#   never replace their input image.
+#   never replace their input image, train stopped by Ctrl-C exits 130.
 # Usage: check_cli_refusals.sh BIN_DIR TEST_DATA_DIR
 set -uo pipefail
 kosmos2=$1/kosmos2
@@ -112,6 +112,20 @@ else
     echo "note: cannot run the program as another user here; read-only store checks left out"
 fi
 chmod -R u+w "$scratch"
+
+# train stopped by Ctrl-C once it runs: its checkpoint is saved, and the status (130) says it did not finish.
+"$kosmos2" train --model "$model" --data "$scratch/shapes/annotations.jsonl" --out "$scratch/stopped" --mode full \
+    --steps 100000 --batch-size 1 --threads 1 >"$scratch/train.out" 2>"$scratch/train.err" &
+trainer=$!
+for _ in $(seq 600); do
+    grep -q "^step " "$scratch/train.err" && break
+    sleep 0.1
+done
+kill -INT "$trainer"
+wait "$trainer"
+status=$?
+[[ $status == 130 ]] || fail "train after Ctrl-C: status $status, expected 130: $(tail -c 300 "$scratch/train.err")"
+grep -q "^stopped after" "$scratch/train.out" || fail "train after Ctrl-C did not stop cleanly: $(cat "$scratch/train.out")"
 
 if ((failures)); then
     echo "$failures failure(s)"
