@@ -31,6 +31,15 @@ int main(int argc, char** argv) {
                 (info.ompWaitPolicy.empty() ? std::string("(unset)") : info.ompWaitPolicy);
         return text;
     });
+    // "kosmos2 generate: --dtype: must be ...": the command a usage error belongs to, and where its help is.
+    app.failure_message([](const CLI::App* root, const CLI::Error& e) {
+        std::string command = "kosmos2";
+        for (const CLI::App* sub = root; !sub->get_subcommands().empty();) {
+            sub = sub->get_subcommands().front();
+            command += " " + sub->get_name();
+        }
+        return command + ": " + e.what() + "\n'" + command + " --help' lists its options.\n";
+    });
     kosmos::cli::registerAll(app);
     // CLI11 would answer a mistyped command with "A subcommand is required".
     if (argc > 1 && argv[1][0] != '-') {

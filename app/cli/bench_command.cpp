@@ -67,8 +67,11 @@ nlohmann::json toJson(const BenchResult& r, const BenchOptions& o) {
 
 void runBench(BenchCommandOptions o) {
     if (o.randomWeights == o.bench.configPath.empty())
-        throw CommandError{"--random-weights needs --config FILE (and no --model), or give --model DIR"};
-    if (!o.randomWeights && o.bench.modelDir.empty()) throw CommandError{"give --model DIR or --random-weights --config FILE"};
+        throw CommandError{"--random-weights needs --config FILE (and no --model), or give --model DIR", 2};
+    if (!o.randomWeights && o.bench.modelDir.empty())
+        throw CommandError{"give --model DIR or --random-weights --config FILE", 2};
+    if (o.randomWeights && !o.bench.modelDir.empty())
+        throw CommandError{"--random-weights --config FILE measures a model without a folder: leave out --model", 2};
 #ifndef KOSMOS_ENGINE_ONLY
     if (!o.image.empty()) o.bench.image = loadImageFile(o.image);
 #else
@@ -119,10 +122,14 @@ void addBenchCommand(CLI::App& app) {
     cmd->add_flag("--random-weights", o->randomWeights, "Random weights of the configuration given by --config");
     cmd->add_option("--config", o->bench.configPath, "config.json for --random-weights (any size)");
     cmd->add_option("--image", o->image, "Image (default: a synthetic 640x480 image)");
-    cmd->add_option("--device", o->bench.device, "cpu | cuda | auto")->capture_default_str();
-    cmd->add_option("--dtype", o->bench.dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
+    cmd->add_option("--device", o->bench.device, "Where to run")->capture_default_str()->check(deviceName());
+    cmd->add_option("--dtype", o->bench.dtype, "Precision (int8: CPU, int8 decoder weights)")
+        ->capture_default_str()
+        ->check(dtypeName());
     cmd->add_option("--batch", o->bench.batch, "Images per batch")->check(CLI::Range(1, 1024))->capture_default_str();
-    cmd->add_option("--runs", o->bench.runs, "Timed runs after one warm-up")->capture_default_str();
+    cmd->add_option("--runs", o->bench.runs, "Timed runs after one warm-up")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
     cmd->add_option("--new-tokens", o->bench.newTokens, "Tokens generated per run")->capture_default_str();
     cmd->add_option("--no-repeat-ngram-size", o->bench.noRepeatNgramSize,
                     "Ban repeated n-grams of this size (transformers' logits processor; 0: off)")

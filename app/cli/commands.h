@@ -43,6 +43,28 @@ inline CLI::Validator finiteWithin(double low, double high, bool openLow = false
         range);
 }
 
+// --device: cpu, cuda, cuda:N or auto (checked when parsing: a wrong one is a usage error, status 2).
+inline CLI::Validator deviceName() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            const bool indexed = text.rfind("cuda:", 0) == 0 && text.size() > 5 && text.size() <= 8 &&
+                                 text.find_first_not_of("0123456789", 5) == std::string::npos;
+            if (text == "cpu" || text == "cuda" || text == "auto" || indexed) return {};
+            return "must be cpu, cuda, cuda:N or auto, not " + text;
+        },
+        "cpu|cuda|cuda:N|auto");
+}
+
+// --dtype.
+inline CLI::Validator dtypeName() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            if (text == "f32" || text == "f16" || text == "bf16" || text == "int8") return {};
+            return "must be f32, f16, bf16 or int8, not " + text;
+        },
+        "f32|f16|bf16|int8");
+}
+
 // JSON text for stdout: bytes that are not UTF-8 (a file name from a Latin-1 file system) become U+FFFD
 // instead of making the dump throw after the work is done.
 template <class Json>

@@ -89,8 +89,9 @@ private:
 
 void runImport(const DbArgs& args) {
     ImportOptions options;
-    if (!parseSplit(args.split, options.split)) throw CommandError{"unknown split '" + args.split + "'"};
-    if (args.batch < 1) throw CommandError{"--batch must be at least 1"};
+    if (!parseSplit(args.split, options.split))
+        throw CommandError{"unknown split '" + args.split + "' (train, validation, test)", 2};
+    if (args.batch < 1) throw CommandError{"--batch must be at least 1", 2};
     options.batchSize = args.batch;
     options.mediaDir = args.mediaDir;
     options.hashImages = !args.noHash;
@@ -144,21 +145,26 @@ void runImport(const DbArgs& args) {
 
 void runExport(const DbArgs& args) {
     ExportFormat format{};
-    if (!parseExportFormat(args.format, format)) throw CommandError{"unknown format '" + args.format + "' (grit, odvg, coco)"};
+    if (!parseExportFormat(args.format, format))
+        throw CommandError{"unknown format '" + args.format + "' (grit, odvg, coco)", 2};
     ExportFilter filter;
     if (!args.split.empty()) {
         Split split{};
-        if (!parseSplit(args.split, split)) throw CommandError{"unknown split '" + args.split + "'"};
+        if (!parseSplit(args.split, split))
+            throw CommandError{"unknown split '" + args.split + "' (train, validation, test)", 2};
         filter.split = split;
     }
     if (!args.review.empty()) {
         ReviewState review{};
-        if (!parseReviewState(args.review, review)) throw CommandError{"unknown review state '" + args.review + "'"};
+        if (!parseReviewState(args.review, review))
+            throw CommandError{"unknown review state '" + args.review +
+                                   "' (unreviewed, corrected, accepted, rejected)", 2};
         filter.review = review;
     }
     for (const std::string& name : args.entitySources) {
         EntitySource source{};
-        if (!parseEntitySource(name, source)) throw CommandError{"unknown source '" + name + "' (imported, model, human)"};
+        if (!parseEntitySource(name, source))
+            throw CommandError{"unknown source '" + name + "' (imported, model, human)", 2};
         filter.sources.push_back(source);
     }
     auto store = openExisting(args.db);

@@ -67,8 +67,10 @@ void addDumpCommand(CLI::App& app) {
     cmd->add_option("--image", options->image, "Image file")->required();
     cmd->add_option("--prompt", options->prompt, "Prompt")->capture_default_str();
     cmd->add_option("--out", options->out, "Output .safetensors file")->required();
-    cmd->add_option("--device", options->device, "cpu | cuda | auto")->capture_default_str();
-    cmd->add_option("--dtype", options->dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
+    cmd->add_option("--device", options->device, "Where to run")->capture_default_str()->check(deviceName());
+    cmd->add_option("--dtype", options->dtype, "Precision (int8: CPU, int8 decoder weights)")
+        ->capture_default_str()
+        ->check(dtypeName());
     cmd->callback([options] { runDump(*options); });
 }
 

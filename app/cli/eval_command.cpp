@@ -71,13 +71,17 @@ void addEvalCommand(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("eval", "Accuracy on GRIT data (referring expressions, grounded captions)");
     cmd->add_option("--model", o->model, "Hugging Face KOSMOS-2 folder")->required();
     cmd->add_option("--data", o->data, "GRIT JSONL with `image` paths")->required();
-    cmd->add_option("--task", o->eval.task, "rec | caption | all")->capture_default_str();
-    cmd->add_option("--limit", o->eval.limit, "Evaluate the first N records only");
+    cmd->add_option("--task", o->eval.task, "rec | caption | all")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"rec", "caption", "all"}));
+    cmd->add_option("--limit", o->eval.limit, "Evaluate the first N records only (0: all)");
     cmd->add_option("--batch-size", o->eval.batchSize, "Prompts per batch")
         ->check(CLI::Range(1, 4096))
         ->capture_default_str();
-    cmd->add_option("--device", o->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
-    cmd->add_option("--dtype", o->dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
+    cmd->add_option("--device", o->device, "Where to run")->capture_default_str()->check(deviceName());
+    cmd->add_option("--dtype", o->dtype, "Precision (int8: CPU, int8 decoder weights)")
+        ->capture_default_str()
+        ->check(dtypeName());
     cmd->add_option("--threads", o->threads, "CPU threads (0: one per core)")->check(CLI::Range(0, kMaxThreads));
     cmd->add_flag("--quiet", o->quiet, "No progress on stderr (records left out are still reported)");
     cmd->add_flag("--json", o->json, "Print {\"rec\":{...},\"caption\":{...},\"skipped\":N}");

@@ -88,8 +88,10 @@ void addGenerateCommand(CLI::App& app) {
     cmd->add_option("--temperature", o->params.temperature, "Sampling temperature")->check(finiteWithin(0, 100, true));
     cmd->add_option("--seed", o->params.seed, "Sampling seed");
     cmd->add_flag("--constrained", o->constrained, "Only well-formed <object> spans (two patch indices, then close)");
-    cmd->add_option("--device", o->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
-    cmd->add_option("--dtype", o->dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
+    cmd->add_option("--device", o->device, "Where to run")->capture_default_str()->check(deviceName());
+    cmd->add_option("--dtype", o->dtype, "Precision (int8: CPU, int8 decoder weights)")
+        ->capture_default_str()
+        ->check(dtypeName());
     cmd->add_option("--threads", o->threads, "CPU threads (0: one per core)")->check(CLI::Range(0, kMaxThreads));
     cmd->add_flag("--json", o->json, "One JSON object per image");
     cmd->callback([o] { runGenerate(*o); });

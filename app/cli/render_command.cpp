@@ -23,7 +23,7 @@ struct RenderCommandOptions {
 void runRender(RenderCommandOptions o) {
     std::string extension = std::filesystem::path(o.out).extension().string();
     for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (extension != ".png") throw CommandError{"render writes PNG: --out needs a .png name, not " + o.out};
+    if (extension != ".png") throw CommandError{"render writes PNG: --out needs a .png name, not " + o.out, 2};
     refuseToOverwriteInput(o.out, o.image, "--image");
     o.params.constrainedGrounding = o.constrained;
     LoadOptions load;
@@ -66,8 +66,10 @@ void addRenderCommand(CLI::App& app) {
     cmd->add_flag("--constrained", o->constrained, "Only well-formed <object> spans");
     cmd->add_option("--min-confidence", o->minConfidence, "Leave out boxes below this confidence")
         ->check(finiteWithin(0, 1));
-    cmd->add_option("--device", o->device, "cpu | cuda | auto")->capture_default_str();
-    cmd->add_option("--dtype", o->dtype, "f32 | f16 | bf16 | int8 (int8: CPU, int8 decoder weights)")->capture_default_str();
+    cmd->add_option("--device", o->device, "Where to run")->capture_default_str()->check(deviceName());
+    cmd->add_option("--dtype", o->dtype, "Precision (int8: CPU, int8 decoder weights)")
+        ->capture_default_str()
+        ->check(dtypeName());
     cmd->add_flag("--json", o->json, "Also print the result as JSON");
     cmd->callback([o] { runRender(*o); });
 }

@@ -44,7 +44,7 @@ std::vector<std::string> splitList(const std::string& text) {
 void runTrain(TrainCommandOptions o) {
     training::TrainerOptions& t = o.trainer;
     if (!o.db.empty()) {
-        if (!t.dataPath.empty()) throw CommandError{"give --data or --db, not both"};
+        if (!t.dataPath.empty()) throw CommandError{"give --data or --db, not both", 2};
         training::StoreQuery query;
         query.dbPath = o.db;
         if (!o.split.empty()) query.split = o.split;
@@ -52,7 +52,7 @@ void runTrain(TrainCommandOptions o) {
         if (!o.source.empty()) query.source = o.source;
         t.store = query;
     } else if (t.dataPath.empty() && t.resumeDir.empty()) {
-        throw CommandError{"no training data: give --data FILE.jsonl or --db FILE"};
+        throw CommandError{"no training data: give --data FILE.jsonl or --db FILE", 2};
     }
     if (!o.targets.empty()) t.lora.targets = splitList(o.targets);
     t.bf16 = !o.noBf16;
@@ -113,34 +113,52 @@ void addTrainCommand(CLI::App& app) {
     cmd->add_option("--out", t.outDir, "Checkpoint folder (replaced atomically at every save)")->required();
     cmd->add_option("--resume", t.resumeDir, "Continue from this checkpoint (its settings are kept; --steps may grow)");
     cmd->add_flag("--overwrite", t.overwrite, "Replace a checkpoint already in --out");
-    cmd->add_option("--mode", t.mode, "lora | full")->capture_default_str();
-    cmd->add_option("--steps", t.steps, "Optimizer steps in all")->capture_default_str();
-    cmd->add_option("--batch-size", t.batchSize, "Samples per micro-batch")->capture_default_str();
-    cmd->add_option("--grad-accum", t.gradientAccumulation, "Micro-batches per optimizer step")->capture_default_str();
+    cmd->add_option("--mode", t.mode, "lora | full")->capture_default_str()->check(CLI::IsMember({"lora", "full"}));
+    cmd->add_option("--steps", t.steps, "Optimizer steps in all")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))
+        ->capture_default_str();
+    cmd->add_option("--batch-size", t.batchSize, "Samples per micro-batch")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
+    cmd->add_option("--grad-accum", t.gradientAccumulation, "Micro-batches per optimizer step")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
     cmd->add_option("--lr", t.learningRate, "Peak learning rate (default 2e-4 LoRA, 5e-5 full)")
         ->check(finiteWithin(0, 10, true));
     cmd->add_option("--vision-lr-scale", t.visionLrScale,
-                    "Full mode: the vision tower learns at --lr times this (default 1)");
+                    "Full mode: the vision tower learns at --lr times this (default 1)")
+        ->check(finiteWithin(0, 100));
     cmd->add_option("--connector-lr-scale", t.connectorLrScale,
-                    "Full mode: the image-to-text projection learns at --lr times this (default 1; 0 keeps it)");
-    cmd->add_option("--weight-decay", t.weightDecay, "AdamW weight decay (not on biases and norms)")->capture_default_str();
+                    "Full mode: the image-to-text projection learns at --lr times this (default 1; 0 keeps it)")
+        ->check(finiteWithin(0, 100));
+    cmd->add_option("--weight-decay", t.weightDecay, "AdamW weight decay (not on biases and norms)")
+        ->check(finiteWithin(0, 1e6))
+        ->capture_default_str();
     cmd->add_option("--warmup", t.warmupSteps, "Linear warm-up steps (default 5% of --steps)")
         ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
     cmd->add_option("--min-lr-ratio", t.minLearningRateRatio, "Cosine floor as a fraction of --lr")
         ->check(finiteWithin(0, 1))->capture_default_str();
     cmd->add_option("--max-grad-norm", t.maxGradNorm, "Gradient clipping (0: off)")
         ->check(finiteWithin(0, 1e6))->capture_default_str();
-    cmd->add_option("--lora-rank", t.lora.rank, "LoRA rank")->capture_default_str();
-    cmd->add_option("--lora-alpha", t.lora.alpha, "LoRA alpha (scale alpha/rank)")->capture_default_str();
-    cmd->add_option("--lora-dropout", t.lora.dropout, "LoRA dropout")->capture_default_str();
+    cmd->add_option("--lora-rank", t.lora.rank, "LoRA rank")->check(CLI::Range(1, 4096))->capture_default_str();
+    cmd->add_option("--lora-alpha", t.lora.alpha, "LoRA alpha (scale alpha/rank)")
+        ->check(finiteWithin(0, 1e6, true))
+        ->capture_default_str();
+    cmd->add_option("--lora-dropout", t.lora.dropout, "LoRA dropout (below 1)")
+        ->check(finiteWithin(0, 1))
+        ->capture_default_str();
     cmd->add_option("--lora-targets", o->targets, "Comma-separated module names (q_proj,v_proj) or all-linear");
     CLI::Option* freeze =
         cmd->add_flag_callback("--freeze-vision", [o] { o->trainer.freezeVision = 1; }, "Do not train the vision tower");
     cmd->add_flag_callback("--train-vision", [o] { o->trainer.freezeVision = 0; },
                            "Train the vision tower (LoRA: adapters in it too)")
         ->excludes(freeze);
-    cmd->add_option("--dropout", t.dropout, "Text embedding dropout while training")->capture_default_str();
-    cmd->add_option("--ref-exp-ratio", t.refExpRatio, "Share of referring-expression sequences")->capture_default_str();
+    cmd->add_option("--dropout", t.dropout, "Text embedding dropout while training (below 1)")
+        ->check(finiteWithin(0, 1))
+        ->capture_default_str();
+    cmd->add_option("--ref-exp-ratio", t.refExpRatio, "Share of referring-expression sequences")
+        ->check(finiteWithin(0, 1))
+        ->capture_default_str();
     cmd->add_option("--crop-prob", t.augment.cropProbability, "Chance of a random crop keeping all boxes")
         ->check(finiteWithin(0, 1))->capture_default_str();
     cmd->add_option("--min-crop-scale", t.augment.minCropScale, "Smallest crop side / image side")
@@ -149,11 +167,11 @@ void addTrainCommand(CLI::App& app) {
     cmd->add_option("--max-tokens", t.maxTokens, "Skip longer sequences")->capture_default_str();
     cmd->add_option("--cache-images", t.imageCacheMb,
                     "Keep up to this many MB of pictures resized to the model's input (no crop/flip)");
-    cmd->add_option("--limit", t.limit, "Use the first N records only");
+    cmd->add_option("--limit", t.limit, "Use the first N records only (0: all)");
     cmd->add_option("--workers", t.dataWorkers, "Threads preparing batches")
         ->check(CLI::Range(1, kMaxThreads))->capture_default_str();
     cmd->add_flag("--gradient-checkpointing", t.gradientCheckpointing, "Recompute activations in backward (less memory)");
-    cmd->add_option("--device", t.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
+    cmd->add_option("--device", t.device, "Where to run")->capture_default_str()->check(deviceName());
     cmd->add_flag("--no-bf16", o->noBf16, "On CUDA: train in f32 instead of bf16 autocast");
     cmd->add_option("--threads", t.threads, "CPU threads (0: one per core)")->check(CLI::Range(0, kMaxThreads));
     cmd->add_option("--blas-threads", t.blasThreads, "OpenBLAS threads while training (0: unchanged)")
@@ -164,9 +182,9 @@ void addTrainCommand(CLI::App& app) {
     cmd->add_option("--log-every", t.logEvery, "Progress line every N steps")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))->capture_default_str();
     cmd->add_option("--eval-data", t.evalDataPath, "GRIT JSONL evaluated after each checkpoint");
-    cmd->add_option("--eval-limit", t.evaluation.limit, "Evaluate on the first N records only");
+    cmd->add_option("--eval-limit", t.evaluation.limit, "Evaluate on the first N records only (0: all)");
     cmd->add_flag("--quiet", o->quiet, "No progress lines on stderr (skipped records and checkpoints are still reported)");
-    cmd->add_flag("--json", o->json, "Print {\"steps\",\"initial_loss\",\"final_loss\",\"out\"} at the end");
+    cmd->add_flag("--json", o->json, "Print a JSON summary at the end (steps, losses, out, cancelled, ...)");
     cmd->callback([o] { runTrain(*o); });
 }
 

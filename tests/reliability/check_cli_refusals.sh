@@ -41,6 +41,14 @@ expect 2 "--freeze-vision excludes --train-vision" -- \
     "$kosmos2" train --model "$model" --data x.jsonl --out "$scratch/o" --freeze-vision --train-vision
 expect 2 "--split requires --db" -- "$kosmos2" train --model "$model" --data x.jsonl --out "$scratch/o" --split train
 expect 2 "--batch-size" -- "$kosmos2" eval --model "$model" --data x.jsonl --batch-size 0
+expect 2 "^kosmos2 generate: --dtype: must be f32, f16, bf16 or int8, not f64" -- \
+    "$kosmos2" generate --model "$model" --image "$image" --dtype f64
+expect 2 "--device: must be cpu, cuda, cuda:N or auto, not gpu" -- \
+    "$kosmos2" render --model "$model" --image "$image" --out "$scratch/r.png" --device gpu
+expect 2 "--batch-size: Value -2 not in range" -- "$kosmos2" train --model "$model" --data x.jsonl --out "$scratch/o" \
+    --batch-size -2
+expect 2 "unknown format 'foo'" -- "$kosmos2" db export --db "$scratch/none.db" --format foo --out "$scratch/x"
+expect 2 "leave out --model" -- "$kosmos2" bench --model "$model" --random-weights --config "$model/config.json"
 # A request the model cannot satisfy: status 1, one line.
 expect 1 "min_new_tokens \(10\) is more than max_new_tokens \(3\)" -- \
     "$kosmos2" generate --model "$model" --image "$image" --min-new-tokens 10 --max-new-tokens 3
