@@ -388,6 +388,27 @@ private slots:
         stack->undo();
         QCOMPARE(document.entities().size(), std::size_t(3));
 
+        // A box linked to their phrase joins both, and they stay twins; one undo step takes it back out of both.
+        stack->push(new AddBoxCommand(&document, {0.6, 0.6, 0.7, 0.7}, 0, 0));
+        const quint64 loose = document.entities().back().uid;
+        const st::EntityRecord nounRecord = document.entity(noun)->record;
+        stack->push(new LinkBoxCommand(&document, {loose, 0}, nounRecord.spanStart, nounRecord.spanEnd));
+        QVERIFY(!document.entity(loose));
+        QCOMPARE(document.entity(noun)->record.boxes.size(), std::size_t(2));
+        QCOMPARE(document.entity(refExp)->record.boxes.size(), std::size_t(2));
+        QCOMPARE(document.twinEntities(noun), QList<quint64>{refExp});
+        // Their second box linked to another phrase leaves both for one new entity.
+        stack->push(new LinkBoxCommand(&document, {refExp, 1}, 6, 12));
+        QCOMPARE(document.entity(noun)->record.boxes.size(), std::size_t(1));
+        QCOMPARE(document.entity(refExp)->record.boxes.size(), std::size_t(1));
+        QCOMPARE(document.entities().back().record.phrase, std::string("circle"));
+        stack->undo();
+        stack->undo();
+        QCOMPARE(document.entity(noun)->record.boxes.size(), std::size_t(1));
+        QCOMPARE(document.entity(refExp)->record.boxes.size(), std::size_t(1));
+        stack->undo();
+        QCOMPARE(document.entities().size(), std::size_t(3));
+
         EntityListModel model;
         const AnnotationResult shown = annotationResult(document);
         model.setAnnotatedResult(shown.result, QSize(640, 480), shown.annotations);

@@ -2,6 +2,8 @@
 
 #include <QCoreApplication>
 
+#include <algorithm>
+
 #include "ui/document/annotationdocument.h"
 
 namespace kosmos::ui {
@@ -17,7 +19,25 @@ LinkBoxCommand::LinkBoxCommand(AnnotationDocument* document, const BoxRef& box, 
         setEdited(std::move(edited));
         return;
     }
-    EditEntity& source = edited[static_cast<std::size_t>(from)];
+    // A phrase listed both as noun chunk and as referring expression with the same boxes (twins) stays so.
+    const quint64 sourceUid = edited[static_cast<std::size_t>(from)].uid;
+    const QList<quint64> sourceGroup = QList<quint64>{sourceUid} + document->twinEntities(sourceUid);
+    const auto find = [&](quint64 uid) -> EditEntity& {
+        return *std::find_if(edited.begin(), edited.end(), [uid](const EditEntity& e) { return e.uid == uid; });
+    };
+    const auto removeFromSourceGroup = [&] {
+        for (const quint64 uid : sourceGroup) {
+            EditEntity& e = find(uid);
+            e.record.boxes.erase(e.record.boxes.begin() + box.box);
+            if (!e.record.boxes.empty()) document->markEdited(e.record);
+        }
+        edited.erase(std::remove_if(edited.begin(), edited.end(),
+                                    [&](const EditEntity& e) {
+                                        return sourceGroup.contains(e.uid) && e.record.boxes.empty();
+                                    }),
+                     edited.end());
+    };
+    EditEntity& source = find(sourceUid);
     const kosmos::Box moved = source.record.boxes[static_cast<std::size_t>(box.box)];
     const EditEntity* existing = document->entityWithSpan(spanStart, spanEnd);
     if (existing && existing->uid == source.uid) {
@@ -25,28 +45,27 @@ LinkBoxCommand::LinkBoxCommand(AnnotationDocument* document, const BoxRef& box, 
         return;
     }
     if (existing) {
-        source.record.boxes.erase(source.record.boxes.begin() + box.box);
-        if (!source.record.boxes.empty()) document->markEdited(source.record);
-        const int to = [&] {
-            for (std::size_t i = 0; i < edited.size(); ++i)
-                if (edited[i].uid == existing->uid) return static_cast<int>(i);
-            return -1;
-        }();
-        EditEntity& target = edited[static_cast<std::size_t>(to)];
-        document->markEdited(target.record);
-        target.record.boxes.push_back(moved);
-        mLinked = {target.uid, static_cast<int>(target.record.boxes.size()) - 1};
-        if (source.record.boxes.empty()) edited.erase(edited.begin() + from);
+        const quint64 targetUid = existing->uid;
+        const QList<quint64> targetGroup = QList<quint64>{targetUid} + document->twinEntities(targetUid);
+        for (const quint64 uid : targetGroup) {
+            EditEntity& target = find(uid);
+            document->markEdited(target.record);
+            target.record.boxes.push_back(moved);
+        }
+        mLinked = {targetUid, static_cast<int>(find(targetUid).record.boxes.size()) - 1};
+        removeFromSourceGroup();
     } else if (source.record.boxes.size() == 1) {
-        document->markEdited(source.record);
-        source.record.spanStart = spanStart;
-        source.record.spanEnd = spanEnd;
-        source.record.phrase = document->phraseOf(spanStart, spanEnd);
-        source.spanCut = false;
-        mLinked = {source.uid, 0};
+        for (const quint64 uid : sourceGroup) {
+            EditEntity& e = find(uid);
+            document->markEdited(e.record);
+            e.record.spanStart = spanStart;
+            e.record.spanEnd = spanEnd;
+            e.record.phrase = document->phraseOf(spanStart, spanEnd);
+            e.spanCut = false;
+        }
+        mLinked = {sourceUid, 0};
     } else {
-        source.record.boxes.erase(source.record.boxes.begin() + box.box);
-        document->markEdited(source.record);
+        removeFromSourceGroup();
         edited.push_back(document->makeEntity(humanEntity(*document, spanStart, spanEnd, {moved})));
         mLinked = {edited.back().uid, 0};
     }
