@@ -177,6 +177,42 @@ private slots:
         QCOMPARE(canvas->boxItems().first()->labelPlace(), LabelPlace::AboveTop);
     }
 
+    // A box at the image's right edge: its label moves left to stay on the image, on screen at any zoom and in
+    // the exported image; it is still drawn where the canvas placed it.
+    void labelsAtTheRightEdgeStayOnTheImage() {
+        TestWindow window;
+        QVERIFY(showOnScreen(window));
+        QVERIFY(window.openImage(fixtureImage("gradient_640x480.png")));
+        const char* phrase = "a box with a rather long phrase at the right edge";
+        const kosmos::GenerationResult result = resultWithBoxes(phrase, {{phrase, {0.9, 0.4, 0.99, 0.5}}});
+        window.document()->setResult(result, QStringLiteral("<grounding>An image of"));
+        ImageCanvas* canvas = window.canvas();
+        QCOMPARE(canvas->boxItems().size(), 1);
+        EntityBoxItem* item = canvas->boxItems().first();
+        for (double zoom : {0.5, 1.0, 2.0}) {
+            canvas->setZoom(zoom);
+            const QRectF image = canvas->viewportTransform().mapRect(canvas->imageRect());
+            BoxLabelItem* label = item->labelItem();
+            const QRectF drawn = label->deviceTransform(canvas->viewportTransform()).mapRect(label->boundingRect());
+            // Wider than the image on screen (at 50 %), it starts at the image's left edge.
+            const bool fits = drawn.width() <= image.width();
+            QVERIFY2(fits ? drawn.right() <= image.right() + 1 && drawn.left() >= image.left() - 1
+                          : qAbs(drawn.left() - image.left()) < 1,
+                     qPrintable(QStringLiteral("zoom %1: label %2..%3, image %4..%5")
+                                    .arg(zoom).arg(drawn.left()).arg(drawn.right()).arg(image.left()).arg(image.right())));
+            QVERIFY(drawn.left() < item->labelRectInView(item->labelPlace(), canvas->viewportTransform()).left());
+        }
+        const QString png = mWork.filePath(QStringLiteral("right-label.png"));
+        QVERIFY(window.exportAnnotatedImage(png));
+        const QImage annotated(png);
+        const QImage original(fixtureImage("gradient_640x480.png"));
+        // Left of the box, at the label's height, the label covers the image.
+        const int y = static_cast<int>(0.4 * 480) - 8;
+        int covered = 0;
+        for (int x = 420; x < 560; ++x) covered += annotated.pixelColor(x, y).rgb() != original.pixelColor(x, y).rgb();
+        QVERIFY2(covered > 100, qPrintable(QString::number(covered)));
+    }
+
     void boxesCaptionAndListShareSelection() {
         TestWindow window;
         QVERIFY(showOnScreen(window));

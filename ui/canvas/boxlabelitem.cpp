@@ -34,10 +34,16 @@ void BoxLabelItem::setAbove(bool above) {
     mAbove = above;
 }
 
+void BoxLabelItem::setShiftLeft(qreal pixels) {
+    if (pixels == mShiftLeft) return;
+    prepareGeometryChange();
+    mShiftLeft = pixels;
+}
+
 QRectF BoxLabelItem::boundingRect() const {
     const QFontMetricsF metrics(mFont);
     const qreal height = metrics.height() + 2 * kPadding;
-    return QRectF(0, mAbove ? -height : 0, metrics.horizontalAdvance(mText) + 2 * kPadding, height);
+    return QRectF(-mShiftLeft, mAbove ? -height : 0, metrics.horizontalAdvance(mText) + 2 * kPadding, height);
 }
 
 void BoxLabelItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) {

@@ -21,6 +21,8 @@ public:
     // Above the anchor point, or below it.
     void setAbove(bool above);
     bool above() const { return mAbove; }
+    // Screen pixels to the left of the anchor: a label of a box at the image's right edge stays on the image.
+    void setShiftLeft(qreal pixels);
 
     QRectF boundingRect() const override;
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
@@ -31,6 +33,7 @@ private:
     QFont mFont;
     bool mEmphasized = false;
     bool mAbove = false;
+    qreal mShiftLeft = 0;
 };
 
 } // namespace kosmos::ui

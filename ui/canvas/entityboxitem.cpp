@@ -29,15 +29,17 @@ bool onTopEdge(LabelPlace place) { return place == LabelPlace::AboveTop || place
 bool aboveEdge(LabelPlace place) { return place == LabelPlace::AboveTop || place == LabelPlace::AboveBottom; }
 } // namespace
 
-void EntityBoxItem::setLabelPlace(LabelPlace place) {
+void EntityBoxItem::setLabelPlace(LabelPlace place, qreal shiftLeft) {
     mLabelPlace = place;
     mLabel->setPos(onTopEdge(place) ? mRect.topLeft() : mRect.bottomLeft());
     mLabel->setAbove(aboveEdge(place));
+    mLabelShiftLeft = shiftLeft;
+    mLabel->setShiftLeft(shiftLeft);
 }
 
 QRectF EntityBoxItem::labelRectInView(LabelPlace place, const QTransform& sceneToViewport) const {
     const QPointF anchor = sceneToViewport.map(mapToScene(onTopEdge(place) ? mRect.topLeft() : mRect.bottomLeft()));
-    const QRectF own = mLabel->boundingRect();   // label pixels, with its current above/below offset
+    const QRectF own = mLabel->boundingRect();   // label pixels
     const qreal top = aboveEdge(place) ? anchor.y() - own.height() : anchor.y();
     return QRectF(anchor.x(), top, own.width(), own.height());
 }

@@ -33,10 +33,11 @@ public:
     Emphasis emphasis() const { return mEmphasis; }
 
     // The label's place (above the box's top edge unless the box touches the image's top).
-    void setLabelPlace(LabelPlace place);
+    void setLabelPlace(LabelPlace place, qreal shiftLeft = 0);
     LabelPlace labelPlace() const { return mLabelPlace; }
-    // The label's rectangle in viewport pixels at `place`, for a view mapping scene to viewport with
-    // `sceneToViewport` (labels keep their size on screen).
+    qreal labelShiftLeft() const { return mLabelShiftLeft; }
+    // The label's rectangle in viewport pixels at `place` (not shifted left), for a view mapping scene to
+    // viewport with `sceneToViewport` (labels keep their size on screen).
     QRectF labelRectInView(LabelPlace place, const QTransform& sceneToViewport) const;
 
     QRectF boundingRect() const override;
@@ -52,6 +53,7 @@ private:
     int mBoxIndex = 0;
     bool mSuggestion = false;
     LabelPlace mLabelPlace = LabelPlace::AboveTop;
+    qreal mLabelShiftLeft = 0;
     BoxLabelItem* mLabel;
 };
 

@@ -197,15 +197,20 @@ void ImageCanvas::placeLabels(const QTransform& toView) {
             return other->rect() == item->rect() && other->label() == item->label();
         });
         if (twin != mBoxItems.cbegin() + i) {
-            item->setLabelPlace((*twin)->labelPlace());
+            item->setLabelPlace((*twin)->labelPlace(), (*twin)->labelShiftLeft());
             continue;
         }
         LabelPlace best = LabelPlace::BelowTop;
         qreal leastCovered = std::numeric_limits<qreal>::max();
         QRectF bestRect;
+        // A label running past the image's right edge moves left, as far as the image's left edge.
+        const auto shiftLeftOf = [&](const QRectF& rect) {
+            return std::max<qreal>(0, std::min(rect.right() - image.right(), rect.left() - image.left()));
+        };
         for (LabelPlace place : {LabelPlace::AboveTop, LabelPlace::BelowTop, LabelPlace::BelowBottom,
                                  LabelPlace::AboveBottom}) {
-            const QRectF rect = item->labelRectInView(place, toView);
+            QRectF rect = item->labelRectInView(place, toView);
+            rect.translate(-shiftLeftOf(rect), 0);
             // Outside the box only where the label stays on the image.
             if ((place == LabelPlace::AboveTop && rect.top() < image.top() - 0.5) ||
                 (place == LabelPlace::BelowBottom && rect.bottom() > image.bottom() + 0.5))
@@ -222,8 +227,12 @@ void ImageCanvas::placeLabels(const QTransform& toView) {
             }
             if (covered == 0) break;
         }
-        item->setLabelPlace(best);
-        placed.push_back(bestRect.isNull() ? item->labelRectInView(best, toView) : bestRect);
+        if (bestRect.isNull()) {
+            bestRect = item->labelRectInView(best, toView);
+            bestRect.translate(-shiftLeftOf(bestRect), 0);
+        }
+        item->setLabelPlace(best, item->labelRectInView(best, toView).left() - bestRect.left());
+        placed.push_back(bestRect);
     }
 }
 
