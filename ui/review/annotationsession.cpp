@@ -91,7 +91,7 @@ AnnotationSession::AnnotationSession(const Parts& parts, QObject* parent)
     QWidget* window = parts.window;
     mSaver->setConflictResolver([window](const AnnotationSaver::Conflict& conflict) { return askAboutConflict(window, conflict); });
     mUndoView->setObjectName(QStringLiteral("undoView"));
-    mUndoView->setEmptyLabel(tr("<opened>"));
+    mUndoView->setEmptyLabel(tr("As opened"));   // the first row: the sample before any edit
     mParts.canvas->setAnnotation(mDocument);
     if (mParts.caption) mParts.caption->setAnnotation(mDocument);
 
