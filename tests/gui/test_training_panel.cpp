@@ -145,9 +145,11 @@ private slots:
         QCOMPARE(panel->scoreChart()->pointCount(TrainingPanel::kCaptionSeries), 3);
         QVERIFY(record.outcome.before.has_value());
         QVERIFY(record.outcome.result.evaluation.has_value());
-        QCOMPARE(panel->beforeLabel()->text(), evalSummary(*record.outcome.before));
-        QCOMPARE(panel->afterLabel()->text(), evalSummary(*record.outcome.result.evaluation));
-        QVERIFY(panel->afterLabel()->text().contains(QStringLiteral("referring expressions")));
+        QCOMPARE(panel->beforeLabel()->text(), shortEvalSummary(*record.outcome.before));
+        QCOMPARE(panel->afterLabel()->text(), shortEvalSummary(*record.outcome.result.evaluation));
+        QCOMPARE(panel->afterLabel()->toolTip(), evalSummary(*record.outcome.result.evaluation));
+        QVERIFY(panel->afterLabel()->text().startsWith(QStringLiteral("REC ")));
+        QVERIFY(panel->afterLabel()->toolTip().contains(QStringLiteral("referring expressions")));
         QVERIFY(panel->log()->toPlainText().contains(QStringLiteral("checkpoint at step 6 written")));
 
         QVERIFY(window.errors.isEmpty());

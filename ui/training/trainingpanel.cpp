@@ -46,6 +46,25 @@ QToolButton* buttonFor(QAction* action) {
 
 QString evalSummary(const kt::EvalReport& r) { return QString::fromStdString(kt::evalReportSummary(r)); }
 
+QString shortEvalSummary(const kt::EvalReport& r) {
+    QStringList parts;
+    if (r.hasRec)
+        parts << TrainingPanel::tr("REC %1 (%2/%3)").arg(r.recAccuracy, 0, 'f', 3).arg(r.recCorrect).arg(r.recN);
+    if (r.hasCaption) parts << TrainingPanel::tr("caption F1 %1").arg(r.f1, 0, 'f', 3);
+    if (r.skipped > 0) parts << TrainingPanel::tr("%1 skipped").arg(r.skipped);
+    return parts.isEmpty() ? TrainingPanel::tr("no score") : parts.join(QStringLiteral(" · "));
+}
+
+namespace {
+
+// The short summary on the panel, every figure in its tooltip.
+void showScore(QLabel* label, const kt::EvalReport& report, const QString& suffix = {}) {
+    label->setText(shortEvalSummary(report) + suffix);
+    label->setToolTip(evalSummary(report) + suffix);
+}
+
+} // namespace
+
 TrainingPanel::TrainingPanel(QWidget* parent)
     : QWidget(parent),
       mSettings(new TrainingSettingsWidget),
@@ -205,6 +224,8 @@ bool TrainingPanel::start() {
     mCheckpoint.clear();
     mBefore->setText(request->evaluateBefore && !request->options.evalDataPath.empty() ? tr("evaluating…") : tr("—"));
     mAfter->setText(tr("—"));
+    mBefore->setToolTip({});
+    mAfter->setToolTip({});
     mProgress->setRange(0, static_cast<int>(std::min<std::int64_t>(request->options.steps, INT_MAX)));
     mProgress->setValue(0);
     mProgress->setFormat(tr("%v / %m steps"));
@@ -281,8 +302,8 @@ void TrainingPanel::onEvaluated(const QString& phase, qint64 step, const kt::Eva
     if (report.hasRec) mScoreChart->append(kRecSeries, static_cast<double>(step), report.recAccuracy);
     if (report.hasCaption) mScoreChart->append(kCaptionSeries, static_cast<double>(step), report.f1);
     const QString summary = evalSummary(report);
-    if (phase == QLatin1String("before")) mBefore->setText(summary);
-    else mAfter->setText(phase == QLatin1String("after") ? summary : tr("%1 (step %2)").arg(summary).arg(step));
+    if (phase == QLatin1String("before")) showScore(mBefore, report);
+    else showScore(mAfter, report, phase == QLatin1String("after") ? QString() : tr(" (step %1)").arg(step));
     // The trainer's own messages report the evaluations during and after the run.
     if (phase == QLatin1String("before")) appendLog(tr("Evaluation of the base model: %1").arg(summary));
 }
@@ -302,7 +323,7 @@ void TrainingPanel::onFinished(const TrainingOutcome& outcome) {
     const kt::TrainerResult& r = outcome.result;
     if (r.checkpointWritten) mCheckpoint = QString::fromStdString(r.outDir);
     if (!outcome.before && mBefore->text() == tr("evaluating…")) mBefore->setText(tr("—"));
-    if (r.evaluation) mAfter->setText(evalSummary(*r.evaluation));
+    if (r.evaluation) showScore(mAfter, *r.evaluation);
     const QString saved = r.checkpointWritten ? tr("checkpoint of step %1 in %2").arg(r.steps).arg(QDir::toNativeSeparators(QString::fromStdString(r.outDir)))
                                               : tr("nothing saved");
     mPhase->setText(r.cancelled ? tr("Cancelled") : tr("Finished"));

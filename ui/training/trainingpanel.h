@@ -94,7 +94,9 @@ private:
 };
 
 // The trainer's one-line summary ("referring expressions 0.625 (5/8), captions P 0.500 R 0.400 F1 0.444"),
-// for the before/after labels and the log, so that they read as the trainer's own messages.
+// for the log and the before/after labels' tooltips, so that they read as the trainer's own messages.
 QString evalSummary(const kosmos::training::EvalReport& report);
+// The same, short enough to read beside the charts: "REC 0.867 (13/15) · caption F1 0.733".
+QString shortEvalSummary(const kosmos::training::EvalReport& report);
 
 } // namespace kosmos::ui
