@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <limits>
 
 #include "core/media/image_io.h"
 #include "core/record_source.h"
@@ -92,6 +93,10 @@ ReadImageResult readImage(const QString& path) {
         result.error = tooLargeError(path, size.width(), size.height());
         return result;
     }
+    if (QString damage = damageBeforeDecoding(path); !damage.isEmpty()) {
+        result.error = std::move(damage);
+        return result;
+    }
     QImage image;
     if (reader.read(&image) && !image.isNull()) {
         result.image = std::move(image);
@@ -99,6 +104,23 @@ ReadImageResult readImage(const QString& path) {
     }
     return readImageWithModelReader(path, QObject::tr("%1: cannot decode image (%2)").arg(name, reader.errorString()),
                                     kosmos::limits::kMaxImagePixels);
+}
+
+QString damageBeforeDecoding(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly) || file.size() > static_cast<qint64>(kosmos::limits::kMaxImageFileBytes))
+        return {};   // Qt's reader says why
+    const QByteArray bytes = file.readAll();
+    if (!kosmos::startsLikeReadableImage(bytes.constData(), static_cast<std::size_t>(bytes.size()))) return {};
+    try {
+        kosmos::ImageLoadLimits structureOnly;   // the size limits are the workbench's own (kMaxImageSide)
+        structureOnly.maxPixels = std::numeric_limits<std::uint64_t>::max();
+        kosmos::checkImageBytes(bytes.constData(), static_cast<std::size_t>(bytes.size()),
+                                QFile::encodeName(path).toStdString(), structureOnly);
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
 }
 
 ReadImageResult readImageWithModelReader(const QString& path, const QString& qtError, std::uint64_t maxPixels) {

@@ -27,6 +27,9 @@ ReadImageResult readImage(const QString& path);
 // kMaxImageSide are refused; `qtError` is the error where this reader does not know the format either.
 // Never throws.
 ReadImageResult readImageWithModelReader(const QString& path, const QString& qtError, std::uint64_t maxPixels);
+// The damage the command line's reader finds in a file before decoding it ("PATH: reason"), or "" where it finds
+// none or does not read the format: checked before Qt decodes, which would name it only on stderr.
+QString damageBeforeDecoding(const QString& path);
 inline constexpr int kMaxImageSide = 20000;
 
 // PIL convert("RGB") semantics: alpha dropped without compositing, grey replicated.

@@ -511,27 +511,47 @@ void checkDeclaredExtent(const ImageHeader& header, const void* data, std::size_
         checkBinaryPnmExtent(parsePnm(bytes, name), fileSize, name);
 }
 
-ImageU8 loadImageBytes(const void* data, std::size_t size, const std::string& name, const ImageLoadLimits& limits)
+namespace {
+
+// Everything checked before a pixel is decoded; returns the PNG without damaged ancillary chunks (or nothing).
+std::vector<std::uint8_t> checkBeforeDecoding(const void* data, std::size_t size, const std::string& name,
+                                              const ImageLoadLimits& limits, ImageHeader& header)
 {
     if (size > limits.maxFileBytes || size > static_cast<std::size_t>(INT_MAX))
         fail(name, "too large (" + std::to_string(size) + " bytes of encoded data)");
-    const ImageHeader header = probeImageBytes(data, size, name);
+    header = probeImageBytes(data, size, name);
     const std::uint64_t pixels = static_cast<std::uint64_t>(header.width) * header.height;
     if (pixels > limits.maxPixels)
         fail(name, "too large (" + std::to_string(header.width) + " x " + std::to_string(header.height) + " > " +
                        std::to_string(limits.maxPixels) + " pixels)");
     const ByteReader bytes(static_cast<const std::uint8_t*>(data), size);
-    std::vector<std::uint8_t> cleaned;
     if (header.format == "png")
-        cleaned = checkPngChunks(bytes, name);
-    else if (header.format == "bmp")
+        return checkPngChunks(bytes, name);
+    if (header.format == "bmp")
         checkBmpRows(bytes, header, size, name);
     else if (header.format == "pnm")
         checkPnmSamples(bytes, name);
+    return {};
+}
+
+} // namespace
+
+ImageHeader checkImageBytes(const void* data, std::size_t size, const std::string& name, const ImageLoadLimits& limits)
+{
+    ImageHeader header;
+    checkBeforeDecoding(data, size, name, limits, header);
+    return header;
+}
+
+ImageU8 loadImageBytes(const void* data, std::size_t size, const std::string& name, const ImageLoadLimits& limits)
+{
+    ImageHeader header;
+    const std::vector<std::uint8_t> cleaned = checkBeforeDecoding(data, size, name, limits, header);
     cv::Mat decoded;
     try {
         const cv::Mat encoded = cleaned.empty() ? cv::Mat(1, static_cast<int>(size), CV_8U, const_cast<void*>(data))
-                                                : cv::Mat(1, static_cast<int>(cleaned.size()), CV_8U, cleaned.data());
+                                                : cv::Mat(1, static_cast<int>(cleaned.size()), CV_8U,
+                                                          const_cast<std::uint8_t*>(cleaned.data()));
         decoded = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
     } catch (const cv::Exception& e) {
         fail(name, "truncated or corrupt (" + header.format + " decoder: " + e.err + ")");

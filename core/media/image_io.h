@@ -38,6 +38,13 @@ bool startsLikeReadableImage(const void* data, std::size_t size);
 void checkDeclaredExtent(const ImageHeader& header, const void* data, std::size_t size, std::uint64_t fileSize,
                          const std::string& name);
 
+// What loading checks before any pixel is decoded (the header and its size, every PNG chunk within the file and
+// the image's chunks against their checksums, a JPEG's end marker, BMP rows, PNM samples), for a file another
+// library is to decode (Qt in the workbench), so that damage is named here and not by that decoder on stderr.
+// Throws as loadImageBytes does; returns the header.
+ImageHeader checkImageBytes(const void* data, std::size_t size, const std::string& name,
+                            const ImageLoadLimits& limits = {});
+
 // Decodes PNG, JPEG, BMP, WebP, TIFF or PNM. 16-bit samples are reduced to 8 bits (>> 8).
 // Errors: "PATH: not an image (...)", "PATH: truncated (...)", "PATH: too large (W x H > N pixels)",
 // "PATH: cannot read (...)".

@@ -21,7 +21,9 @@
 #include <cmath>
 
 #include "core/media/image_io.h"
+#include "../unit/stderr_capture.h"
 #include "gui_test_support.h"
+#include "ui/browser/thumbnailcache.h"
 #include "ui/canvas/imagecanvas.h"
 #include "ui/document/resultdocument.h"
 #include "ui/apppaths.h"
@@ -233,12 +235,36 @@ private slots:
         QVERIFY2(errors[1].message.contains(QStringLiteral("truncated (PNM samples need 48 bytes from byte 11; "
                                                            "the file has 47)")),
                  qPrintable(errors[1].message));
+        // A whole PNG with one byte of its image data changed.
+        const QString flipped = mWork.filePath(QStringLiteral("flipped.png"));
+        {
+            QFile good(fixtureImage("checker_224x224.png"));
+            QVERIFY(good.open(QIODevice::ReadOnly));
+            QByteArray bytes = good.readAll();
+            bytes[50] = static_cast<char>(bytes[50] ^ 0x10);
+            QFile f(flipped);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(bytes);
+        }
+        // The damage is named before Qt's decoder meets it: nothing of libpng's own on stderr.
+        std::string noise = kosmos::test::stderrDuring([&] { QVERIFY(!window.openImage(flipped)); });
+        QVERIFY2(noise.empty(), noise.c_str());
+        QCOMPARE(errors.size(), 3);
+        QVERIFY2(errors[2].message.contains(QStringLiteral("corrupt (PNG chunk 'IDAT' at byte 33 does not match its "
+                                                           "checksum)")),
+                 qPrintable(errors[2].message));
+        QString thumbnailError;
+        QImage thumbnail;
+        noise = kosmos::test::stderrDuring([&] { thumbnail = decodeThumbnail(flipped, QSize(64, 64), &thumbnailError); });
+        QVERIFY(thumbnail.isNull());
+        QVERIFY2(noise.empty(), noise.c_str());
+        QCOMPARE(thumbnailError, QStringLiteral("corrupt (PNG chunk 'IDAT' at byte 33 does not match its checksum)"));
         // The image on screen is still the last good one.
         QCOMPARE(window.document()->image().size(), QSize(224, 224));
 
         QVERIFY(!window.openImage(mWork.filePath(QStringLiteral("missing.png"))));
-        QCOMPARE(errors.size(), 3);
-        QVERIFY(errors[2].message.contains(QStringLiteral("no such file")));
+        QCOMPARE(errors.size(), 4);
+        QVERIFY(errors[3].message.contains(QStringLiteral("no such file")));
     }
 
     void folderBrowsing() {

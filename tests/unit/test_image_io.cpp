@@ -3,6 +3,7 @@
 #include "core/media/image_io.h"
 #include "core/media/render.h"
 #include "model/error.h"
+#include "stderr_capture.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 using namespace kosmos;
+using kosmos::test::stderrDuring;
 
 namespace {
 
@@ -76,32 +78,6 @@ void writeFile(const QString& path, const std::vector<std::uint8_t>& bytes)
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
-// What `f` writes to the process's stderr (file descriptor 2), the decoders' libraries included.
-template <typename F>
-std::string stderrDuring(F&& f)
-{
-    std::fflush(stderr);
-    std::FILE* capture = std::tmpfile();
-    const int saved = ::dup(2);
-    ::dup2(::fileno(capture), 2);
-    try {
-        f();
-    } catch (...) {
-        std::fflush(stderr);
-        ::dup2(saved, 2);
-        ::close(saved);
-        std::fclose(capture);
-        throw;
-    }
-    std::fflush(stderr);
-    ::dup2(saved, 2);
-    ::close(saved);
-    std::string text(static_cast<std::size_t>(std::ftell(capture)), '\0');
-    std::rewind(capture);
-    text.resize(std::fread(text.data(), 1, text.size(), capture));
-    std::fclose(capture);
-    return text;
-}
 
 // Expects loading `bytes` to fail with a message containing `part`, and no decoder's own line on stderr.
 void expectQuietError(const std::vector<std::uint8_t>& bytes, const char* name, const QString& part)

@@ -12,6 +12,11 @@ constexpr int kDecodeLimitMb = 128;   // a hostile header cannot make a thumbnai
 } // namespace
 
 QImage decodeThumbnail(const QString& path, const QSize& target, QString* error) {
+    const QString named = path + QStringLiteral(": ");
+    if (const QString damage = damageBeforeDecoding(path); !damage.isEmpty()) {
+        if (error) *error = damage.startsWith(named) ? damage.mid(named.size()) : damage;
+        return {};
+    }
     QImageReader reader(path);
     reader.setAutoTransform(true);
     reader.setAllocationLimit(kDecodeLimitMb);
@@ -24,7 +29,6 @@ QImage decodeThumbnail(const QString& path, const QSize& target, QString* error)
         ReadImageResult read =
             readImageWithModelReader(path, reader.errorString(), std::uint64_t(kDecodeLimitMb) * 1024 * 1024 / 4);
         if (read.image.isNull()) {
-            const QString named = path + QStringLiteral(": ");
             if (error) *error = read.error.startsWith(named) ? read.error.mid(named.size()) : read.error;
             return {};
         }
