@@ -7,6 +7,7 @@
 #include <QDockWidget>
 #include <QItemSelectionModel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMouseEvent>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -41,6 +42,7 @@
 #include "ui/review/annotationsession.h"
 #include "ui/review/editactions.h"
 #include "ui/review/modelassist.h"
+#include "ui/review/suggestionlist.h"
 #include "ui/store/annotationsaver.h"
 
 using namespace kosmos::ui;
@@ -466,6 +468,27 @@ private slots:
         auto* same = new LinkBoxCommand(&document, {square, 0}, 21, 34);
         QVERIFY(!same->isEffective());
         delete same;
+    }
+
+    // The suggestion list says which model made the suggestions on screen (they stay when another is loaded).
+    void suggestionListNamesTheirModel() {
+        AnnotationDocument document;
+        document.open(storedShapes());
+        QWidget window;
+        EditActions actions(&window, document.undoStack());
+        SuggestionList list(&document, &actions);
+        QCOMPARE(list.list()->count(), 1);   // the hint to ask the model
+        st::EntityRecord a = entityRecord(6, 12, "circle", {0.1, 0.1, 0.2, 0.2}, st::EntitySource::Model, 0.7);
+        a.modelCheckpoint = "/models/demo-model";
+        st::EntityRecord b = entityRecord(28, 34, "square", {0.6, 0.6, 0.8, 0.8}, st::EntitySource::Model, 0.3);
+        b.modelCheckpoint = "/models/tuned";
+        document.setSuggestions({a, b});
+        QCOMPARE(list.list()->count(), 3);
+        QCOMPARE(list.list()->item(0)->text(), QStringLiteral("Suggested by demo-model, tuned:"));
+        QCOMPARE(list.list()->item(0)->flags(), Qt::NoItemFlags);
+        QVERIFY(list.list()->item(1)->text().startsWith(QStringLiteral("circle")));
+        list.list()->selectAll();
+        QCOMPARE(list.chosen().size(), 2);
     }
 
     void reviewSuggestionsReplaceUndoRedo() {

@@ -1,6 +1,8 @@
 #include "ui/review/suggestionlist.h"
 
 #include <QAction>
+#include <QDir>
+#include <QFileInfo>
 #include <QGridLayout>
 #include <QListWidget>
 #include <QToolButton>
@@ -55,6 +57,19 @@ void SuggestionList::refresh() {
     const QList<quint64> before = chosen();
     QSignalBlocker block(mList);
     mList->clear();
+    // Which model made them: after another model is loaded, the ones on screen are still the earlier one's.
+    QStringList models;   // model folders
+    for (const EditEntity& s : mDocument->suggestions()) {
+        const QString model = QString::fromStdString(s.record.modelCheckpoint);
+        if (!model.isEmpty() && !models.contains(model)) models << model;
+    }
+    if (!models.isEmpty()) {
+        QStringList names;
+        for (const QString& model : std::as_const(models)) names << QFileInfo(model).fileName();
+        auto* header = new QListWidgetItem(tr("Suggested by %1:").arg(names.join(QStringLiteral(", "))), mList);
+        header->setFlags(Qt::NoItemFlags);
+        header->setToolTip(QDir::toNativeSeparators(models.join(QLatin1Char('\n'))));
+    }
     for (const EditEntity& s : mDocument->suggestions()) {
         const kosmos::store::EntityRecord& r = s.record;
         QString text = QString::fromStdString(r.phrase);
