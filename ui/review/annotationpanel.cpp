@@ -142,7 +142,10 @@ void AnnotationPanel::refresh() {
     if (!mDocument->isOpen()) {
         mTitle->setText(tr("Open a sample of the store to edit it"));
         mCaption->clear();
-    } else if (!mCaption->hasFocus() || mCaption->text() == mDocument->captionText()) {
+    } else if (!mCaption->hasFocus()) {
+        mCaption->setText(mDocument->captionText());
+        mCaption->setCursorPosition(0);   // a caption wider than the field shows its beginning
+    } else if (mCaption->text() == mDocument->captionText()) {
         mCaption->setText(mDocument->captionText());
     }
     const int incomplete = mDocument->incompleteEntityCount();
