@@ -13,6 +13,7 @@
 #include "model/error.h"
 #include "model/tokenizer.h"
 #include "model/tokens.h"
+#include "model/json_error.h"
 #include "training/model_folder.h"
 
 namespace kosmos::training {
@@ -195,7 +196,7 @@ InitOptions initOptionsFromConfigJson(const std::string& text, const std::string
             number(root["vision_config"], "initializer_factor", options.initializerFactor);
         }
     } catch (const nlohmann::json::exception& e) {
-        throw Error(source + ": " + e.what());
+        throw Error(source + ": " + jsonErrorText(e));
     }
     for (double v : {options.initStd, options.initializerRange, options.initializerFactor})
         if (!(v > 0 && v < 100)) throw Error(source + ": init_std / initializer_range / initializer_factor out of range");
@@ -307,7 +308,7 @@ std::int64_t createModelFolder(const NewModelRequest& request) {
             root["text_config"]["vocab_size"] = tokenizer.vocabSize();
         text = root.dump();
     } catch (const nlohmann::json::exception& e) {
-        throw Error(request.configPath + ": invalid JSON (" + e.what() + ")");
+        throw Error(request.configPath + ": invalid JSON (" + jsonErrorText(e) + ")");
     }
     const KosmosConfig config = parseConfig(text, request.configPath);
     if (config.text.vocabSize != tokenizer.vocabSize())

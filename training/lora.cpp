@@ -10,6 +10,7 @@
 
 #include "model/engine/checkpoint.h"
 #include "model/error.h"
+#include "model/json_error.h"
 
 namespace kosmos::training {
 namespace {
@@ -130,7 +131,7 @@ LoraOptions parseAdapterConfig(const std::string& text, const std::string& sourc
         options.includeVision = std::any_of(options.targets.begin(), options.targets.end(),
                                             [](const std::string& t) { return isVision(t); });
     } catch (const nlohmann::json::exception& e) {
-        throw Error(source + ": " + e.what());
+        throw Error(source + ": " + jsonErrorText(e));
     }
     if (options.rank < 1 || options.rank > 4096 || !(options.alpha > 0))
         throw Error(source + ": r or lora_alpha out of range");

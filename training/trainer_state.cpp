@@ -1,9 +1,12 @@
 #include "training/trainer_state.h"
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "model/engine/checkpoint.h"
 #include "model/error.h"
+#include "model/json_error.h"
 #include "training/model_folder.h"
 
 namespace kosmos::training {
@@ -102,6 +105,9 @@ void writeTrainerState(const std::string& dir, const TrainerState& state) {
 
 TrainerState readTrainerState(const std::string& dir) {
     const std::string path = dir + "/" + kTrainerStateJson;
+    std::error_code missing;
+    if (!std::filesystem::exists(path, missing))
+        throw Error(dir + ": not a training checkpoint (it has no " + std::string(kTrainerStateJson) + ")");
     TrainerState state;
     try {
         const json root = json::parse(readTextFile(path, 256u << 20));
@@ -123,7 +129,7 @@ TrainerState readTrainerState(const std::string& dir) {
             state.store = query;
         }
     } catch (const json::exception& e) {
-        throw Error(path + ": " + e.what());
+        throw Error(path + ": " + jsonErrorText(e));
     }
     if (state.step < 0) throw Error(path + ": negative step");
     const std::string tensors = dir + "/" + kTrainerStateTensors;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "model/error.h"
 #include "model/input_limits.h"
 #include "model/text_file.h"
+#include "model/json_error.h"
 
 namespace kosmos {
 namespace {
@@ -62,10 +64,12 @@ bool readInteger(const json& value, T& out) {
 
 struct Reader {
     const json& object;
-    std::string where;   // "config.json: text_config"
+    std::string where;   // "config.json: text_config", or the file alone for its top level
 
+    // "config.json: text_config.embed_dim: reason", "config.json: latent_query_num: reason".
     [[noreturn]] void fail(const std::string& key, const std::string& reason) const {
-        throw Error(where + "." + key + ": " + reason);
+        const bool topLevel = where.find(": ") == std::string::npos;
+        throw Error(where + (topLevel ? ": " : ".") + key + ": " + reason);
     }
 
     template <typename T>
@@ -165,7 +169,7 @@ json parseObject(const std::string& text, const std::string& source) {
         root = json::parse(text);
     } catch (const json::exception& e) {
         // Not only parse_error: a number too large for a double ("1e309") is out_of_range (found by fuzzing).
-        throw Error(source + ": invalid JSON (" + e.what() + ")");
+        throw Error(source + ": invalid JSON (" + jsonErrorText(e) + ")");
     }
     if (!root.is_object()) throw Error(source + ": must hold a JSON object");
     return root;
@@ -232,6 +236,9 @@ KosmosConfig parseConfig(const std::string& text, const std::string& source) {
 }
 
 KosmosConfig loadConfig(const std::string& modelDir) {
+    std::error_code ignored;
+    if (std::filesystem::is_regular_file(modelDir, ignored))
+        throw Error(modelDir + ": a file, not a model folder (give the folder that holds config.json)");
     bool found = false;
     const std::string configPath = modelDir + "/config.json";
     KosmosConfig config = parseConfig(readSmallFile(configPath, true, found), configPath);

@@ -13,6 +13,7 @@
 #include "model/engine/kosmos2_loader.h"
 #include "model/error.h"
 #include "model/tokens.h"
+#include "model/json_error.h"
 
 namespace kosmos {
 namespace {
@@ -41,7 +42,7 @@ PreprocessConfig loadPreprocessConfig(const std::string& modelDir, int imageSize
         if (root.contains("rescale_factor") && root["rescale_factor"].is_number())
             config.rescale = root["rescale_factor"].get<double>();
     } catch (const nlohmann::json::exception& e) {
-        throw Error(path + ": " + e.what());
+        throw Error(path + ": " + jsonErrorText(e));
     }
     for (int c = 0; c < 3; ++c)
         if (!(config.std[c] > 0)) throw Error(path + ": image_std must be positive");
