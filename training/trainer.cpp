@@ -5,9 +5,12 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -74,6 +77,33 @@ void checkOutputFolder(const TrainerOptions& o, bool resumingFromOut) {
         throw Error(o.outDir + ": exists and is not a training checkpoint (refusing to replace it; choose another --out)");
     if (!resumingFromOut && !o.overwrite)
         throw Error(o.outDir + ": holds a checkpoint already (use --resume " + o.outDir + " to continue it, or --overwrite)");
+}
+
+// Named before the model is loaded and the data read, not after hours of training.
+void checkInputsExist(const TrainerOptions& o) {
+    std::error_code ec;
+    const auto require = [&](const std::string& path, const char* option) {
+        if (!path.empty() && !fs::exists(path, ec)) throw Error(path + ": no such file (" + option + ")");
+    };
+    require(o.dataPath, "--data");
+    if (o.store) require(o.store->dbPath, "--db");
+    require(o.evalDataPath, "--eval-data");
+    if (!o.evalDataPath.empty() && fs::is_directory(o.evalDataPath, ec))
+        throw Error(o.evalDataPath + ": a folder, not a GRIT JSONL file (--eval-data)");
+}
+
+// The checkpoint is written beside --out and renamed over it: the nearest folder that exists on the way there
+// must be writable. Nothing is created yet.
+void checkOutputWritable(std::string outDir) {
+    while (outDir.size() > 1 && outDir.back() == '/') outDir.pop_back();
+    std::error_code ec;
+    fs::path folder = fs::absolute(fs::path(outDir), ec).parent_path();
+    while (folder.has_parent_path() && folder != folder.parent_path() && !fs::exists(folder, ec))
+        folder = folder.parent_path();
+    if (!fs::is_directory(folder, ec))
+        throw Error(outDir + ": cannot be created (" + folder.string() + " is not a folder)");
+    if (::access(folder.c_str(), W_OK | X_OK) != 0)
+        throw Error(outDir + ": cannot be written (" + folder.string() + ": " + std::strerror(errno) + ")");
 }
 
 std::shared_ptr<const std::vector<GroundedRecord>> loadRecords(const TrainerOptions& o, const TrainerCallbacks& cb,
@@ -225,9 +255,8 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
     if (o.modelDir.empty()) throw Error("no base model (--model)");
     const bool resumingFromOut = resumed && absolutePath(resumeDir) == absolutePath(existingCheckpoint(o.outDir));
     checkOutputFolder(o, resumingFromOut);
-    { const StagingFolder writable(o.outDir); }   // checked before hours of training, not after them
-    if (!o.evalDataPath.empty() && !fs::is_regular_file(o.evalDataPath))
-        throw Error(o.evalDataPath + ": no such file (--eval-data)");
+    checkInputsExist(o);
+    checkOutputWritable(o.outDir);
     if (resumed && resumed->step >= o.steps)
         throw Error(resumeDir + ": already at step " + std::to_string(resumed->step) + " of " + std::to_string(o.steps) +
                     " (raise --steps to train further)");

@@ -94,7 +94,10 @@ void runTrain(TrainCommandOptions o) {
     // A script running `train && eval` must not take a stopped run for a finished one: 130, as for Ctrl-C.
     std::fflush(stdout);
     if (result.cancelled)
-        throw CommandError{"interrupted: the run stopped before its last step (--resume continues it)", 130};
+        throw CommandError{result.checkpointWritten
+                               ? "interrupted: the run stopped before its last step (--resume continues it)"
+                               : "interrupted before the first step: nothing was saved",
+                           130};
 }
 
 } // namespace
@@ -124,7 +127,7 @@ void addTrainCommand(CLI::App& app) {
         ->check(CLI::Range(1, 4096))
         ->capture_default_str();
     cmd->add_option("--lr", t.learningRate, "Peak learning rate (default 2e-4 LoRA, 5e-5 full)")
-        ->check(finiteWithin(0, 10, true));
+        ->check(finiteWithin(0, 10, true, true));
     cmd->add_option("--vision-lr-scale", t.visionLrScale,
                     "Full mode: the vision tower learns at --lr times this (default 1)")
         ->check(finiteWithin(0, 100));
@@ -144,8 +147,8 @@ void addTrainCommand(CLI::App& app) {
     cmd->add_option("--lora-alpha", t.lora.alpha, "LoRA alpha (scale alpha/rank)")
         ->check(finiteWithin(0, 1e6, true))
         ->capture_default_str();
-    cmd->add_option("--lora-dropout", t.lora.dropout, "LoRA dropout (below 1)")
-        ->check(finiteWithin(0, 1))
+    cmd->add_option("--lora-dropout", t.lora.dropout, "LoRA dropout")
+        ->check(finiteWithin(0, 1, false, true))
         ->capture_default_str();
     cmd->add_option("--lora-targets", o->targets, "Comma-separated module names (q_proj,v_proj) or all-linear");
     CLI::Option* freeze =
@@ -153,8 +156,8 @@ void addTrainCommand(CLI::App& app) {
     cmd->add_flag_callback("--train-vision", [o] { o->trainer.freezeVision = 0; },
                            "Train the vision tower (LoRA: adapters in it too)")
         ->excludes(freeze);
-    cmd->add_option("--dropout", t.dropout, "Text embedding dropout while training (below 1)")
-        ->check(finiteWithin(0, 1))
+    cmd->add_option("--dropout", t.dropout, "Text embedding dropout while training")
+        ->check(finiteWithin(0, 1, false, true))
         ->capture_default_str();
     cmd->add_option("--ref-exp-ratio", t.refExpRatio, "Share of referring-expression sequences")
         ->check(finiteWithin(0, 1))

@@ -167,8 +167,8 @@ private slots:
         QVERIFY(!fs::exists(path("out-empty")));
     }
 
-    // Settings and the output folder are checked before the data is read (a large set takes minutes) and long
-    // before the first checkpoint is written (hours): here the data file does not even exist.
+    // Settings, the inputs' existence and the output folder are checked before the model is loaded and the data
+    // read (a large set takes minutes), long before the first checkpoint is written (hours).
     void settingsAndOutputAreCheckedBeforeTheData() {
         const std::string missing = path("no-such-data.jsonl");
         TrainerOptions rank = baseOptions(missing, path("out-early"));
@@ -178,14 +178,18 @@ private slots:
         TrainerOptions scale = baseOptions(missing, path("out-early"));
         scale.visionLrScale = -3;
         QCOMPARE(QString::fromStdString(errorOf(scale)), QStringLiteral("--vision-lr-scale must be in [0, 100]"));
-        TrainerOptions targets = baseOptions(missing, path("out-early"));
+        TrainerOptions targets = baseOptions(mData, path("out-early"));
         targets.mode = "lora";
         targets.lora.targets = {"bogus_proj"};
         QVERIFY2(contains(errorOf(targets), "LoRA targets 'bogus_proj' match no Linear module"), errorOf(targets).c_str());
         { std::ofstream(path("a-file")) << "x"; }
-        const std::string error = errorOf(baseOptions(missing, path("a-file/out")));
-        QVERIFY2(contains(error, path("a-file/out") + ": cannot create a temporary folder beside it"), error.c_str());
-        TrainerOptions eval = baseOptions(missing, path("out-early"));
+        TrainerOptions underAFile = baseOptions(mData, path("a-file/out"));
+        const std::string error = errorOf(underAFile);
+        QCOMPARE(QString::fromStdString(error), QString::fromStdString(path("a-file/out") + ": cannot be created (" +
+                                                                       path("a-file") + " is not a folder)"));
+        QCOMPARE(QString::fromStdString(errorOf(baseOptions(missing, path("out-early")))),
+                 QString::fromStdString(missing + ": no such file (--data)"));
+        TrainerOptions eval = baseOptions(mData, path("out-early"));
         eval.evalDataPath = path("no-such-eval.jsonl");
         QCOMPARE(QString::fromStdString(errorOf(eval)),
                  QString::fromStdString(eval.evalDataPath + ": no such file (--eval-data)"));
