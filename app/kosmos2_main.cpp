@@ -12,6 +12,26 @@
 #define KOSMOS_VERSION "dev"
 #endif
 
+namespace {
+
+// "kosmos2 db export": the command being run, as far as it was parsed.
+std::string commandOf(const CLI::App* root) {
+    std::string command = "kosmos2";
+    for (const CLI::App* sub = root; !sub->get_subcommands().empty();) {
+        sub = sub->get_subcommands().front();
+        command += " " + sub->get_name();
+    }
+    return command;
+}
+
+// A usage error: the command it belongs to, and where its help is.
+std::string usageMessage(const CLI::App* root, const std::string& message) {
+    const std::string command = commandOf(root);
+    return command + ": " + message + "\n'" + command + " --help' lists its options.\n";
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
     kosmos::ensurePassiveOpenMP(argv);
     kosmos::configureThreads();   // one per core, where LibTorch alone may count fewer
@@ -32,14 +52,7 @@ int main(int argc, char** argv) {
         return text;
     });
     // "kosmos2 generate: --dtype: must be ...": the command a usage error belongs to, and where its help is.
-    app.failure_message([](const CLI::App* root, const CLI::Error& e) {
-        std::string command = "kosmos2";
-        for (const CLI::App* sub = root; !sub->get_subcommands().empty();) {
-            sub = sub->get_subcommands().front();
-            command += " " + sub->get_name();
-        }
-        return command + ": " + e.what() + "\n'" + command + " --help' lists its options.\n";
-    });
+    app.failure_message([](const CLI::App* root, const CLI::Error& e) { return usageMessage(root, e.what()); });
     kosmos::cli::registerAll(app);
     // CLI11 would answer a mistyped command with "A subcommand is required".
     if (argc > 1 && argv[1][0] != '-') {
@@ -56,7 +69,8 @@ int main(int argc, char** argv) {
         const int code = app.exit(e);   // prints help, the version or the usage error
         return code == 0 ? 0 : 2;       // one status for every usage error, as the manual says
     } catch (const kosmos::cli::CommandError& e) {
-        std::fprintf(stderr, "kosmos2: %s\n", e.message.c_str());
+        if (e.code == 2) std::fputs(usageMessage(&app, e.message).c_str(), stderr);
+        else std::fprintf(stderr, "kosmos2: %s\n", e.message.c_str());
         return e.code;
     } catch (const kosmos::Error& e) {
         std::fprintf(stderr, "kosmos2: %s\n", e.what());

@@ -25,19 +25,22 @@ void registerAll(CLI::App& app);
 // Most CPU threads an option accepts: more only slows a machine down (and a huge count never finishes).
 inline constexpr int kMaxThreads = 256;
 
-// A number in [low, high], or in (low, high] when `openLow`; unlike CLI::Range, NaN is refused too.
-inline CLI::Validator finiteWithin(double low, double high, bool openLow = false) {
+// A number in [low, high], without `low` when `openLow`, without `high` when `openHigh`; unlike CLI::Range, NaN
+// is refused too.
+inline CLI::Validator finiteWithin(double low, double high, bool openLow = false, bool openHigh = false) {
     const auto show = [](double v) {
         char text[32];
         std::snprintf(text, sizeof text, "%g", v);
         return std::string(text);
     };
-    const std::string range = (openLow ? "(" : "[") + show(low) + ", " + show(high) + "]";
+    const std::string range = (openLow ? "(" : "[") + show(low) + ", " + show(high) + (openHigh ? ")" : "]");
     return CLI::Validator(
         [=](std::string& text) -> std::string {
             double value = 0;
             const bool number = CLI::detail::lexical_cast(text, value);
-            if (number && (openLow ? value > low : value >= low) && value <= high) return {};
+            const bool aboveLow = openLow ? value > low : value >= low;
+            const bool belowHigh = openHigh ? value < high : value <= high;
+            if (number && aboveLow && belowHigh) return {};
             return "must be a number in " + range + ", not " + text;
         },
         range);

@@ -52,10 +52,10 @@ void guardOutputs(const SynthCommandOptions& o) {
 }
 
 void runSynth(const SynthCommandOptions& o) {
-    if (o.out.empty() && o.spmOut.empty()) throw CommandError{"synth: give --out DIR and/or --spm-out DIR", 2};
+    if (o.out.empty() && o.spmOut.empty()) throw CommandError{"give --out DIR and/or --spm-out DIR", 2};
     if (o.count == 0 || o.count > synth::kMaxSampleCount)
-        throw CommandError{"synth: --count must be in 1.." + std::to_string(synth::kMaxSampleCount), 2};
-    if (o.minSide > o.maxSide) throw CommandError{"synth: --min-side is larger than --max-side", 2};
+        throw CommandError{"--count must be in 1.." + std::to_string(synth::kMaxSampleCount), 2};
+    if (o.minSide > o.maxSide) throw CommandError{"--min-side is larger than --max-side", 2};
     guardOutputs(o);
     static const std::map<std::string, synth::ImageFormat> formats = {
         {"mixed", synth::ImageFormat::Mixed}, {"png", synth::ImageFormat::Png}, {"jpg", synth::ImageFormat::Jpeg}};

@@ -53,6 +53,16 @@ expect 2 "leave out --model" -- "$kosmos2" bench --model "$model" --random-weigh
 expect 1 "min_new_tokens \(10\) is more than max_new_tokens \(3\)" -- \
     "$kosmos2" generate --model "$model" --image "$image" --min-new-tokens 10 --max-new-tokens 3
 
+# A model named by one of its files, a model folder given as a checkpoint to resume, a config that is not JSON:
+# one line each, in the user's terms (no library's exception names).
+expect 1 "config.json: a file, not a model folder" -- "$kosmos2" generate --model "$model/config.json" --image "$image"
+expect 1 "not a training checkpoint \(it has no trainer_state.json\)" -- \
+    "$kosmos2" train --model "$model" --resume "$model" --data x.jsonl --out "$scratch/o"
+mkdir "$scratch/bad-config" && cp "$model"/* "$scratch/bad-config/" 2>/dev/null
+echo "{ not json" >"$scratch/bad-config/config.json"
+expect 1 "config.json: invalid JSON \(parse error at line 1" -- "$kosmos2" generate --model "$scratch/bad-config" --image "$image"
+grep -q "json.exception" "$scratch/err" && fail "a library's exception name in: $(cat "$scratch/err")"
+
 # Several images, one unreadable: the others still run, the status says one failed.
 "$kosmos2" generate --model "$model" --image "$scratch/missing.png" --image "$image" --max-new-tokens 3 \
     >"$scratch/out" 2>"$scratch/err"
@@ -134,6 +144,7 @@ wait "$trainer"
 status=$?
 [[ $status == 130 ]] || fail "train after Ctrl-C: status $status, expected 130: $(tail -c 300 "$scratch/train.err")"
 grep -q "^stopped after" "$scratch/train.out" || fail "train after Ctrl-C did not stop cleanly: $(cat "$scratch/train.out")"
+[[ -f $scratch/stopped/trainer_state.json ]] || fail "train after Ctrl-C saved no checkpoint"
 
 if ((failures)); then
     echo "$failures failure(s)"
