@@ -9,19 +9,21 @@ namespace kosmos::store {
 
 namespace {
 
-// `record`: "sample 12" or "sample 12 entity 3". A value no version of the store writes means damage.
-template <typename Enum>
-Enum readEnum(const Statement& row, int column, bool (*parse)(const std::string&, Enum&), const char* what,
-              const std::string& record) {
-    Enum value{};
-    if (!parse(row.text(column), value))
-        throw Error(row.databasePath() + ": " + record + ": stored " + what + " '" + row.text(column) +
-                    "' unknown (a damaged database file?)");
-    return value;
-}
-
+// "sample 12" (a sample row, its id first) and "sample 12 entity 3" (an entity row: sample id, index).
+std::string sampleRecord(const Statement& row) { return "sample " + std::to_string(row.integer(0)); }
 std::string entityRecord(const Statement& row) {
     return "sample " + std::to_string(row.integer(0)) + " entity " + std::to_string(row.integer(1));
+}
+
+// A value no version of the store writes means damage; `record` names the row only then.
+template <typename Enum>
+Enum readEnum(const Statement& row, int column, bool (*parse)(const std::string&, Enum&), const char* what,
+              std::string (*record)(const Statement&)) {
+    Enum value{};
+    if (!parse(row.text(column), value))
+        throw Error(row.databasePath() + ": " + record(row) + ": stored " + what + " '" + row.text(column) +
+                    "' unknown (a damaged database file?)");
+    return value;
 }
 
 void insertEntities(AnnotationStore& store, Sample& sample) {
@@ -120,8 +122,8 @@ void readSampleColumns(const Statement& row, Sample& out) {
         image.format = row.text(24);
         image.hasThumbnail = row.integer(25) != 0;
     }
-    out.split = readEnum(row, 12, parseSplit, "split", "sample " + std::to_string(out.id));
-    out.review = readEnum(row, 13, parseReviewState, "review state", "sample " + std::to_string(out.id));
+    out.split = readEnum(row, 12, parseSplit, "split", sampleRecord);
+    out.review = readEnum(row, 13, parseReviewState, "review state", sampleRecord);
     out.revision = row.integer(14);
     out.sourceFile = row.text(15);
     out.sourceLocation = row.text(16);
@@ -131,14 +133,14 @@ void readSampleColumns(const Statement& row, Sample& out) {
 }
 
 void readEntityColumns(const Statement& row, EntityRecord& out) {
-    out.kind = readEnum(row, 2, parseEntityKind, "entity kind", entityRecord(row));
+    out.kind = readEnum(row, 2, parseEntityKind, "entity kind", entityRecord);
     out.spanStart = static_cast<int>(row.integer(3));
     out.spanEnd = static_cast<int>(row.integer(4));
     out.phrase = row.text(5);
     if (!unpackBoxes(row.blobView(6), out.boxes))
         throw Error(row.databasePath() + ": " + entityRecord(row) + ": stored boxes are damaged");
     out.confidence = row.optionalReal(7);
-    out.source = readEnum(row, 8, parseEntitySource, "entity source", entityRecord(row));
+    out.source = readEnum(row, 8, parseEntitySource, "entity source", entityRecord);
     out.modelCheckpoint = row.text(9);
     out.modelPrompt = row.text(10);
     out.author = row.text(11);

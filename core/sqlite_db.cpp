@@ -210,6 +210,11 @@ std::int64_t Database::lastInsertId() const { return sqlite3_last_insert_rowid(d
 
 std::string Database::lastError() const { return sqlite3_errmsg(db_); }
 
+bool Database::lastErrorIsDamage() const {
+    const int code = sqlite3_errcode(db_);
+    return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
 int Database::changes() const { return sqlite3_changes(db_); }
 
 bool Database::inTransaction() const { return sqlite3_get_autocommit(db_) == 0; }

@@ -95,6 +95,7 @@ public:
     std::int64_t lastInsertId() const;
     int changes() const;   // rows changed by the last statement
     std::string lastError() const;   // SQLite's message for the last failure
+    bool lastErrorIsDamage() const;  // that failure was a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB)
     bool inTransaction() const;
 
 private:

@@ -65,9 +65,9 @@ AnnotationStore::AnnotationStore(const std::string& path, const Options& options
     try {
         applicationId = db_.queryInteger("PRAGMA application_id");
     } catch (const Error&) {
-        if (startsLikeSqlite(path))
+        if (startsLikeSqlite(path) && db_.lastErrorIsDamage())
             refuseForeignFile(db_.lastError() + "; sqlite3's .recover command may save the rows it still holds into "
-                              "a new file", "a damaged database");
+                              "a new file", "damaged database file");
         refuseForeignFile(db_.lastError());
     }
     if (applicationId != 0 && applicationId != schema::kApplicationId)

@@ -117,7 +117,7 @@ CheckReport checkStore(AnnotationStore& store, const CheckOptions& options) {
                  keys.text(0) + " row " + keys.text(1) + " refers to a missing " + keys.text(2) + " row");
         }
     } catch (const Error& e) {
-        // So damaged that SQLite's own checks stop: where and why is a finding ("'PRAGMA ...': reason").
+        // So damaged that SQLite's own checks stop: why is a finding ("damaged database file (reason)").
         const std::string what = e.what(), prefix = store.path() + ": ";
         report.integrity.push_back(what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what);
     }

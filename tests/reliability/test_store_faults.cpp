@@ -371,7 +371,7 @@ private slots:
             QVERIFY(!report.ok());
         }
         const std::string cut = write("cut.db", bytes.substr(0, bytes.size() / 2));
-        QVERIFY2(openError(cut).startsWith(QString::fromStdString(cut + ": a damaged database (")),
+        QVERIFY2(openError(cut).startsWith(QString::fromStdString(cut + ": damaged database file (")),
                  qPrintable(openError(cut)));
         const std::string empty = write("empty.db", "");
         QCOMPARE(openError(empty), QString::fromStdString(empty + ": not a workbench annotation database (an empty "
