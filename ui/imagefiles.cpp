@@ -110,13 +110,19 @@ QString damageBeforeDecoding(const QString& path) {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly) || file.size() > static_cast<qint64>(kosmos::limits::kMaxImageFileBytes))
         return {};   // Qt's reader says why
-    const QByteArray bytes = file.readAll();
-    if (!kosmos::startsLikeReadableImage(bytes.constData(), static_cast<std::size_t>(bytes.size()))) return {};
+    // Mapped, not read: the pages the checks touch are read once more by the decoder, from the page cache.
+    const uchar* bytes = file.size() > 0 ? file.map(0, file.size()) : nullptr;
+    if (!bytes) return {};
+    const auto size = static_cast<std::size_t>(file.size());
+    if (!kosmos::startsLikeReadableImage(bytes, size)) return {};   // Qt's reader says what it is
+    const std::string name = QFile::encodeName(path).toStdString();
     try {
+        // TIFF and WebP: nothing is checked beyond the header, which Qt's reader reads as well.
+        const std::string format = kosmos::probeImageBytes(bytes, size, name).format;
+        if (format != "png" && format != "jpeg" && format != "bmp" && format != "pnm") return {};
         kosmos::ImageLoadLimits structureOnly;   // the size limits are the workbench's own (kMaxImageSide)
         structureOnly.maxPixels = std::numeric_limits<std::uint64_t>::max();
-        kosmos::checkImageBytes(bytes.constData(), static_cast<std::size_t>(bytes.size()),
-                                QFile::encodeName(path).toStdString(), structureOnly);
+        kosmos::checkImageBytes(bytes, size, name, structureOnly);
     } catch (const std::exception& e) {
         return QString::fromStdString(e.what());
     }

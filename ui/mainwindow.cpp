@@ -213,7 +213,7 @@ void MainWindow::buildMenus() {
     help->addAction(mActions->shortcuts);
     help->addAction(mActions->about);
 
-    QToolBar* bar = addToolBar(tr("Main"));
+    QToolBar* bar = addToolBar(tr("Toolbar"));
     bar->setObjectName(QStringLiteral("mainToolBar"));
     bar->setMovable(false);
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);

@@ -27,7 +27,13 @@ void StartupSequence::begin() {
             std::fprintf(stderr, "kosmos2-workbench: %s: %s\n", qUtf8Printable(title), qUtf8Printable(message));
             mFailed = true;
         });
-        QTimer::singleShot(kScreenshotTimeoutMs, this, &StartupSequence::finish);
+        QTimer::singleShot(kScreenshotTimeoutMs, this, [this] {
+            if (mFinished) return;
+            std::fprintf(stderr, "kosmos2-workbench: still not done after %d minutes; the screenshot shows that\n",
+                         kScreenshotTimeoutMs / 60000);
+            mFailed = true;
+            finish();
+        });
         mWindow->resize(kScreenshotSize);   // whatever the (virtual) screen is
     }
     if (mOptions.showTraining) mWindow->showTrainingPanel();

@@ -394,6 +394,10 @@ private slots:
         stack->push(new AddBoxCommand(&document, {0.6, 0.6, 0.7, 0.7}, 0, 0));
         const quint64 loose = document.entities().back().uid;
         const st::EntityRecord nounRecord = document.entity(noun)->record;
+        // Either twin's box linked to their own phrase changes nothing.
+        auto* self = new LinkBoxCommand(&document, {refExp, 0}, nounRecord.spanStart, nounRecord.spanEnd);
+        QVERIFY(!self->isEffective());
+        delete self;
         stack->push(new LinkBoxCommand(&document, {loose, 0}, nounRecord.spanStart, nounRecord.spanEnd));
         QVERIFY(!document.entity(loose));
         QCOMPARE(document.entity(noun)->record.boxes.size(), std::size_t(2));

@@ -65,7 +65,7 @@ void SuggestionList::refresh() {
     }
     if (!models.isEmpty()) {
         QStringList names;
-        for (const QString& model : std::as_const(models)) names << QFileInfo(model).fileName();
+        for (const QString& model : std::as_const(models)) names << QFileInfo(QDir::cleanPath(model)).fileName();
         auto* header = new QListWidgetItem(tr("Suggested by %1:").arg(names.join(QStringLiteral(", "))), mList);
         header->setFlags(Qt::NoItemFlags);
         header->setToolTip(QDir::toNativeSeparators(models.join(QLatin1Char('\n'))));

@@ -40,8 +40,8 @@ LinkBoxCommand::LinkBoxCommand(AnnotationDocument* document, const BoxRef& box, 
     EditEntity& source = find(sourceUid);
     const kosmos::Box moved = source.record.boxes[static_cast<std::size_t>(box.box)];
     const EditEntity* existing = document->entityWithSpan(spanStart, spanEnd);
-    if (existing && existing->uid == source.uid) {
-        setEdited(std::move(edited));   // already linked there
+    if (existing && sourceGroup.contains(existing->uid)) {
+        setEdited(std::move(edited));   // already linked there (it or its twin)
         return;
     }
     if (existing) {
