@@ -1,4 +1,5 @@
 // kosmos2 render: ground an image and draw the boxes and phrases onto it.
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <iostream>
@@ -34,13 +35,21 @@ void runRender(RenderCommandOptions o) {
     request.image = loadImageFile(o.image);
     request.prompt = o.prompt;
     request.params = o.params;
-    const GenerationResult result = engine->generate(request);
+    GenerationResult result = engine->generate(request);
+    // What is drawn is what --json reports: the boxes --min-confidence keeps, the phrases that keep one.
+    std::vector<GroundedEntity> kept;
+    for (GroundedEntity& g : result.entities) {
+        g.boxes.erase(std::remove_if(g.boxes.begin(), g.boxes.end(),
+                                     [&](const BoxDetail& b) { return b.confidence < o.minConfidence; }),
+                      g.boxes.end());
+        if (!g.boxes.empty()) kept.push_back(std::move(g));
+    }
+    result.entities = std::move(kept);
     std::vector<Entity> entities;
     for (const auto& g : result.entities) {
         Entity e{g.phrase, g.span, {}};
-        for (const auto& b : g.boxes)
-            if (b.confidence >= o.minConfidence) e.boxes.push_back(b.box);
-        if (!e.boxes.empty()) entities.push_back(std::move(e));
+        for (const auto& b : g.boxes) e.boxes.push_back(b.box);
+        entities.push_back(std::move(e));
     }
     saveImagePng(o.out, renderEntities(toRgb(request.image), entities));
     if (o.json)
@@ -70,7 +79,7 @@ void addRenderCommand(CLI::App& app) {
     cmd->add_option("--dtype", o->dtype, "Precision (int8: CPU, int8 decoder weights)")
         ->capture_default_str()
         ->check(dtypeName());
-    cmd->add_flag("--json", o->json, "Also print the result as JSON");
+    cmd->add_flag("--json", o->json, "Print the drawn result as JSON instead of the summary line");
     cmd->callback([o] { runRender(*o); });
 }
 

@@ -6,7 +6,7 @@
 #   out-of-range numbers (threads, NaN temperatures, min above max) and contradicting options are refused,
 #   a store in a read-only folder can still be read; a read-only store file is not imported into,
 #   generate goes on past an unreadable image, dump never replaces a file of the model folder, render and dump
-#   never replace their input image, train stopped by Ctrl-C exits 130.
+#   never replace their input image, train stopped by Ctrl-C exits 130; render --json reports what is drawn.
 # Usage: check_cli_refusals.sh BIN_DIR TEST_DATA_DIR
 set -uo pipefail
 kosmos2=$1/kosmos2
@@ -62,6 +62,14 @@ mkdir "$scratch/bad-config" && cp "$model"/* "$scratch/bad-config/" 2>/dev/null
 echo "{ not json" >"$scratch/bad-config/config.json"
 expect 1 "config.json: invalid JSON \(parse error at line 1" -- "$kosmos2" generate --model "$scratch/bad-config" --image "$image"
 grep -q "json.exception" "$scratch/err" && fail "a library's exception name in: $(cat "$scratch/err")"
+
+# render --json reports what is drawn: a box under --min-confidence is in neither.
+render_json() {
+    "$kosmos2" render --model "$model" --image "$image" --out "$scratch/r.png" --constrained --max-new-tokens 4 \
+        --prompt "<grounding><phrase> a red square</phrase><object>" --json "$@"
+}
+[[ $(render_json --min-confidence 0 | grep -o '"phrase"' | wc -l) == 1 ]] || fail "render --json: no box at confidence 0"
+[[ $(render_json --min-confidence 1 | grep -o '"phrase"' | wc -l) == 0 ]] || fail "render --json lists a box not drawn"
 
 # Several images, one unreadable: the others still run, the status says one failed.
 "$kosmos2" generate --model "$model" --image "$scratch/missing.png" --image "$image" --max-new-tokens 3 \
