@@ -355,6 +355,7 @@ void MainWindow::connectSignals() {
     connect(mTrainingPanel, &TrainingPanel::failed, this, &MainWindow::reportError);
     connect(mModels, &ModelController::loaded, this, [this](const QString& folder) {
         if (mTrainingPanel->settings()->baseModel().isEmpty()) mTrainingPanel->settings()->setBaseModel(folder);
+        mTrainingPanel->setLoadedModel(folder);
     });
     connect(this, &MainWindow::storeChanged, this, [this] {
         if (const auto open = store()) mTrainingPanel->settings()->setCurrentStore(QString::fromStdString(open->path()));

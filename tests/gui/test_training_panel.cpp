@@ -163,6 +163,8 @@ private slots:
         QVERIFY(ready.wait(kRunTimeoutMs));
         QCOMPARE(ready.first().first().toBool(), true);
         QCOMPARE(QDir(window.modelController()->folder()).canonicalPath(), QDir(out).canonicalPath());
+        // Loaded: nothing more to use until another model is loaded or another run writes a checkpoint.
+        QVERIFY(!panel->useCheckpointAction()->isEnabled());
     }
 
     void pausesResumesAndCancelsWhileTheGuiKeepsTurning() {

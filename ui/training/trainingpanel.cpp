@@ -284,8 +284,15 @@ void TrainingPanel::updateActions() {
     mPause->setEnabled(running && !pauseRequested);
     mResume->setEnabled(running && pauseRequested);
     mCancel->setEnabled(running);
-    mUseCheckpoint->setEnabled(!running && isModelFolder(mCheckpoint));
+    const bool loaded = !mCheckpoint.isEmpty() &&
+                        QFileInfo(mCheckpoint).canonicalFilePath() == QFileInfo(mLoadedModel).canonicalFilePath();
+    mUseCheckpoint->setEnabled(!running && !loaded && isModelFolder(mCheckpoint));
     mSettings->setEnabled(!running);
+}
+
+void TrainingPanel::setLoadedModel(const QString& folder) {
+    mLoadedModel = folder;
+    updateActions();
 }
 
 void TrainingPanel::onProgress(const kt::TrainerProgress& p) {

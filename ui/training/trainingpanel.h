@@ -40,6 +40,8 @@ public:
 
     // The checkpoint "Use this checkpoint" loads (empty until a run wrote one).
     QString checkpointFolder() const { return mCheckpoint; }
+    // The model the workbench has loaded: "Use this checkpoint" is off while that is the checkpoint.
+    void setLoadedModel(const QString& folder);
 
     TrainingSettingsWidget* settings() const { return mSettings; }
     TrainingController* controller() const { return mController; }
@@ -89,6 +91,7 @@ private:
     QPlainTextEdit* mLog = nullptr;
     ConfirmHandler mConfirm;
     QString mCheckpoint;
+    QString mLoadedModel;
     qint64 mLastChartStep = -1;
     bool mPaused = false;
 };
