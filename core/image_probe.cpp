@@ -100,14 +100,13 @@ std::string probePng(const Bytes& bytes, ImageProbe& out) {
         if (!bytes.read(pos, c, sizeof c)) return "truncated PNG (no IEND chunk; the file ends at byte " +
                                                   std::to_string(bytes.size()) + ")";
         const std::string kind(reinterpret_cast<const char*>(c + 4), 4);
-        if (!std::all_of(kind.begin(), kind.end(), [](char k) { return (k >= 'A' && k <= 'Z') || (k >= 'a' && k <= 'z'); }))
+        if (!kosmos::isPngChunkType(kind.data()))
             return "damaged PNG (the chunk at byte " + std::to_string(pos) + " has no valid type)";
         const std::uint64_t length = be32(c);
         if (length > bytes.size() || pos + 12 + length > bytes.size())
             return "truncated PNG (chunk '" + kind + "' at byte " + std::to_string(pos) + " declares " +
                    std::to_string(length) + " bytes; the file ends at byte " + std::to_string(bytes.size()) + ")";
-        const bool critical = kind[0] >= 'A' && kind[0] <= 'Z';
-        if (critical && kind != "PLTE" && kind != "IDAT" && kind != "IEND" && kind != "IHDR")
+        if (kosmos::isUnknownCriticalPngChunk(kind.data()))
             return "damaged PNG (unknown critical chunk '" + kind + "' at byte " + std::to_string(pos) + ")";
         if (kind == "IEND") break;
         pos += 12 + length;

@@ -13,6 +13,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -78,21 +79,17 @@ std::vector<std::uint8_t> checkPngChunks(const ByteReader& r, const std::string&
     while (r.has(pos, 8)) {
         const std::uint64_t length = r.be32(pos);
         std::string kind(reinterpret_cast<const char*>(r.data() + pos + 4), 4);
-        const bool letters = std::all_of(kind.begin(), kind.end(), [](char c) {
-            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-        });
-        if (!letters)
+        if (!isPngChunkType(kind.data()))
             fail(name, "corrupt (PNG chunk at byte " + std::to_string(pos) + " has no valid type)");
         if (!r.has(pos + 8, length + 4))
             fail(name, "truncated or corrupt (PNG chunk '" + kind + "' at byte " + std::to_string(pos) +
                            " declares " + std::to_string(length) + " bytes; the file has " +
                            std::to_string(r.size() - pos - 8) + " after its header)");
-        const bool critical = kind[0] >= 'A' && kind[0] <= 'Z';
-        if (critical && kind != "IHDR" && kind != "PLTE" && kind != "IDAT" && kind != "IEND")
+        if (isUnknownCriticalPngChunk(kind.data()))
             fail(name, "corrupt (unknown critical PNG chunk '" + kind + "' at byte " + std::to_string(pos) + ")");
         const std::size_t next = pos + 12 + static_cast<std::size_t>(length);
         if (crc32(r.data() + pos + 4, length + 4) != r.be32(pos + 8 + length)) {
-            if (critical)
+            if (kind[0] >= 'A' && kind[0] <= 'Z')   // critical
                 fail(name, "corrupt (PNG chunk '" + kind + "' at byte " + std::to_string(pos) +
                                " does not match its checksum)");
             cleaned.insert(cleaned.end(), r.data() + copied, r.data() + pos);
@@ -482,6 +479,17 @@ Probe probeFor(const ByteReader& r)
 
 } // namespace
 
+bool isPngChunkType(const char* type)
+{
+    return std::all_of(type, type + 4, [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); });
+}
+
+bool isUnknownCriticalPngChunk(const char* type)
+{
+    const std::string_view kind(type, 4);
+    return kind[0] >= 'A' && kind[0] <= 'Z' && kind != "IHDR" && kind != "PLTE" && kind != "IDAT" && kind != "IEND";
+}
+
 bool startsLikeReadableImage(const void* data, std::size_t size)
 {
     return data != nullptr && probeFor(ByteReader(static_cast<const std::uint8_t*>(data), size)) != nullptr;
@@ -546,12 +554,11 @@ ImageHeader checkImageBytes(const void* data, std::size_t size, const std::strin
 ImageU8 loadImageBytes(const void* data, std::size_t size, const std::string& name, const ImageLoadLimits& limits)
 {
     ImageHeader header;
-    const std::vector<std::uint8_t> cleaned = checkBeforeDecoding(data, size, name, limits, header);
+    std::vector<std::uint8_t> cleaned = checkBeforeDecoding(data, size, name, limits, header);
     cv::Mat decoded;
     try {
         const cv::Mat encoded = cleaned.empty() ? cv::Mat(1, static_cast<int>(size), CV_8U, const_cast<void*>(data))
-                                                : cv::Mat(1, static_cast<int>(cleaned.size()), CV_8U,
-                                                          const_cast<std::uint8_t*>(cleaned.data()));
+                                                : cv::Mat(1, static_cast<int>(cleaned.size()), CV_8U, cleaned.data());
         decoded = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
     } catch (const cv::Exception& e) {
         fail(name, "truncated or corrupt (" + header.format + " decoder: " + e.err + ")");

@@ -31,6 +31,11 @@ ImageHeader probeImageBytes(const void* data, std::size_t size, const std::strin
 // Whether the first bytes are those of a format this reader decodes (whatever follows them).
 bool startsLikeReadableImage(const void* data, std::size_t size);
 
+// PNG chunk types (4 bytes): valid ones are four ASCII letters; a critical one (upper-case first letter) other
+// than IHDR, PLTE, IDAT and IEND makes the decoder refuse the file.
+bool isPngChunkType(const char* type);
+bool isUnknownCriticalPngChunk(const char* type);
+
 // For imports that read a file's first bytes only: whether the rows of an uncompressed BMP or the samples of a
 // binary PNM, as its header (`header`, from probeImageBytes on the same bytes) declares them, fit in its
 // `fileSize` bytes. `data` holds at least the header. Throws "NAME: truncated (...)" or "NAME: not an image
