@@ -115,14 +115,10 @@ QString damageBeforeDecoding(const QString& path) {
     if (!bytes) return {};
     const auto size = static_cast<std::size_t>(file.size());
     if (!kosmos::startsLikeReadableImage(bytes, size)) return {};   // Qt's reader says what it is
-    const std::string name = QFile::encodeName(path).toStdString();
     try {
-        // TIFF and WebP: nothing is checked beyond the header, which Qt's reader reads as well.
-        const std::string format = kosmos::probeImageBytes(bytes, size, name).format;
-        if (format != "png" && format != "jpeg" && format != "bmp" && format != "pnm") return {};
         kosmos::ImageLoadLimits structureOnly;   // the size limits are the workbench's own (kMaxImageSide)
         structureOnly.maxPixels = std::numeric_limits<std::uint64_t>::max();
-        kosmos::checkImageBytes(bytes, size, name, structureOnly);
+        kosmos::checkImageBytes(bytes, size, QFile::encodeName(path).toStdString(), structureOnly);
     } catch (const std::exception& e) {
         return QString::fromStdString(e.what());
     }

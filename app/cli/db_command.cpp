@@ -50,6 +50,12 @@ std::unique_ptr<AnnotationStore> openExisting(const std::string& path) {
     return std::make_unique<AnnotationStore>(path, options);
 }
 
+Split splitOption(const std::string& name) {
+    Split split{};
+    if (!parseSplit(name, split)) throw CommandError{"unknown split '" + name + "' (train, validation, test)", 2};
+    return split;
+}
+
 std::string where(const ImportIssue& issue) {
     return issue.location.empty() ? issue.file : issue.file + ": " + issue.location;
 }
@@ -89,8 +95,7 @@ private:
 
 void runImport(const DbArgs& args) {
     ImportOptions options;
-    if (!parseSplit(args.split, options.split))
-        throw CommandError{"unknown split '" + args.split + "' (train, validation, test)", 2};
+    options.split = splitOption(args.split);
     if (args.batch < 1) throw CommandError{"--batch must be at least 1", 2};
     options.batchSize = args.batch;
     options.mediaDir = args.mediaDir;
@@ -149,10 +154,7 @@ void runExport(const DbArgs& args) {
         throw CommandError{"unknown format '" + args.format + "' (grit, odvg, coco)", 2};
     ExportFilter filter;
     if (!args.split.empty()) {
-        Split split{};
-        if (!parseSplit(args.split, split))
-            throw CommandError{"unknown split '" + args.split + "' (train, validation, test)", 2};
-        filter.split = split;
+        filter.split = splitOption(args.split);
     }
     if (!args.review.empty()) {
         ReviewState review{};

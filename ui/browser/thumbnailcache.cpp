@@ -12,11 +12,13 @@ constexpr int kDecodeLimitMb = 128;   // a hostile header cannot make a thumbnai
 } // namespace
 
 QImage decodeThumbnail(const QString& path, const QSize& target, QString* error) {
-    const QString named = path + QStringLiteral(": ");
-    if (const QString damage = damageBeforeDecoding(path); !damage.isEmpty()) {
-        if (error) *error = damage.startsWith(named) ? damage.mid(named.size()) : damage;
-        return {};
-    }
+    // The reason alone: "PATH: reason" without the path the thumbnail stands for.
+    const auto fail = [&](const QString& message) {
+        const QString named = path + QStringLiteral(": ");
+        if (error) *error = message.startsWith(named) ? message.mid(named.size()) : message;
+        return QImage();
+    };
+    if (const QString damage = damageBeforeDecoding(path); !damage.isEmpty()) return fail(damage);
     QImageReader reader(path);
     reader.setAutoTransform(true);
     reader.setAllocationLimit(kDecodeLimitMb);
@@ -28,10 +30,7 @@ QImage decodeThumbnail(const QString& path, const QSize& target, QString* error)
         // As the image itself would be opened, within the same memory as Qt's reader (4 bytes a pixel).
         ReadImageResult read =
             readImageWithModelReader(path, reader.errorString(), std::uint64_t(kDecodeLimitMb) * 1024 * 1024 / 4);
-        if (read.image.isNull()) {
-            if (error) *error = read.error.startsWith(named) ? read.error.mid(named.size()) : read.error;
-            return {};
-        }
+        if (read.image.isNull()) return fail(read.error);
         image = std::move(read.image);
     }
     if (image.width() > target.width() || image.height() > target.height())
