@@ -1,4 +1,5 @@
 // JSONL and img2dataset-folder record sources (record_source.h); shards are in tar_source.cpp.
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -78,29 +79,35 @@ private:
 };
 
 // img2dataset "files" output: <root>/<shard>/<key>.json beside <key>.jpg (and <key>.txt); the
-// shard summaries <shard>_stats.json are not records.
+// shard summaries <shard>_stats.json are not records. Each folder is read in name order, so that an import
+// gives the same samples in the same order on every machine (the first of two duplicates is the one kept).
 class FolderSource : public RecordSource {
 public:
     FolderSource(const std::string& path, const SourceLimits& limits) : root_(absolutePath(path)), limits_(limits) {
         std::error_code error;
         if (!fs::is_directory(root_, error)) throw Error(path + ": not a folder");
-        it_ = fs::recursive_directory_iterator(root_, fs::directory_options::skip_permission_denied, error);
-        if (error) throw Error(path + ": cannot list: " + error.message());
+        enterFolder(root_, path);
     }
 
     bool next(SourceRecord& record) override {
-        std::error_code error;
-        for (; it_ != fs::recursive_directory_iterator(); it_.increment(error)) {
-            if (error) throw Error(root_ + ": cannot list: " + error.message());
-            const fs::path path = it_->path();
-            const std::string name = path.filename().string();
-            if (!endsWith(lower(name), ".json") || endsWith(name, "_stats.json") || !it_->is_regular_file(error)) {
+        while (!open_.empty()) {
+            Folder& folder = open_.back();
+            if (folder.next == folder.entries.size()) {
+                open_.pop_back();
+                continue;
+            }
+            const Entry entry = folder.entries[folder.next++];
+            const fs::path path = folder.path / entry.name;
+            if (entry.isFolder) {
+                enterFolder(path, path.string());
+                continue;
+            }
+            std::error_code error;
+            if (!endsWith(lower(entry.name), ".json") || endsWith(entry.name, "_stats.json") ||
+                !fs::is_regular_file(path, error)) {
                 continue;
             }
             makeRecord(path, record);
-            it_.increment(error);
-            if (error) throw Error(root_ + ": cannot list: " + error.message());
-            ++files_;
             return true;
         }
         return false;
@@ -137,10 +144,37 @@ private:
         }
     }
 
+    struct Entry {
+        std::string name;
+        bool isFolder = false;   // a folder itself, not a link to one (links to folders are not followed)
+    };
+    struct Folder {
+        fs::path path;
+        std::vector<Entry> entries;   // sorted by name
+        std::size_t next = 0;
+    };
+
+    // A subfolder that may not be listed is passed over, as `find` would; the root must be readable.
+    void enterFolder(const fs::path& path, const std::string& shown) {
+        std::error_code error;
+        const bool isRoot = open_.empty();
+        fs::directory_iterator it(path, isRoot ? fs::directory_options::none
+                                               : fs::directory_options::skip_permission_denied, error);
+        Folder folder{path, {}, 0};
+        for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+            std::error_code typeError;
+            folder.entries.push_back({it->path().filename().string(), it->is_directory(typeError) &&
+                                                                          !it->is_symlink(typeError)});
+        }
+        if (error) throw Error(shown + ": cannot list: " + error.message());
+        std::sort(folder.entries.begin(), folder.entries.end(),
+                  [](const Entry& a, const Entry& b) { return a.name < b.name; });
+        open_.push_back(std::move(folder));
+    }
+
     std::string root_;
     SourceLimits limits_;
-    fs::recursive_directory_iterator it_;
-    std::uint64_t files_ = 0;
+    std::vector<Folder> open_;   // the folders being read, outermost first
     std::uint64_t bytes_ = 0;
 };
 

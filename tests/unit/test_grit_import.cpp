@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <filesystem>
 
 using namespace kosmos::store;
@@ -195,6 +196,27 @@ private slots:
         QCOMPARE(QString::fromStdString(sample->image->path), QString::fromStdString(root + "/00000/000000003.png"));
         QCOMPARE(QString::fromStdString(getSampleByKey(store, "000000000")->extraJson),
                  QStringLiteral(R"({"status":"success"})"));
+    }
+
+    void readsFoldersInNameOrder() {
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString();
+        std::vector<std::string> expected;
+        for (const std::string shard : {"00002", "00000", "00001"}) {
+            fs::create_directories(root + "/" + shard);
+            for (int i = 9; i >= 0; --i) {
+                const std::string name = shard + "/00000" + std::to_string(i) + ".json";
+                store_test::writeFile(root + "/" + name, "{");
+                expected.push_back(name);
+            }
+        }
+        std::sort(expected.begin(), expected.end());
+
+        AnnotationStore store(":memory:");
+        const Collected result = runImport(store, {root});
+        std::vector<std::string> reported;
+        for (const ImportIssue& issue : result.issues) reported.push_back(issue.location);
+        QCOMPARE(reported, expected);
     }
 
     void importsWebdatasetShardsAndResumes() {
