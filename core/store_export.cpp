@@ -1,5 +1,6 @@
 #include "core/store_export.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -133,8 +134,18 @@ struct Writer {
             ++summary.skippedNoSize;
             return;
         }
-        nlohmann::ordered_json regions = nlohmann::ordered_json::array();
+        // GRIT lists an object as a noun chunk and again as a referring expression (same span, same boxes);
+        // ODVG regions have no kind, so such a twin would be the same region twice.
+        std::vector<const EntityRecord*> written;
         for (const EntityRecord* entity : entities) {
+            const bool twin = std::any_of(written.begin(), written.end(), [entity](const EntityRecord* other) {
+                return other->spanStart == entity->spanStart && other->spanEnd == entity->spanEnd &&
+                       other->boxes == entity->boxes;
+            });
+            if (!twin) written.push_back(entity);
+        }
+        nlohmann::ordered_json regions = nlohmann::ordered_json::array();
+        for (const EntityRecord* entity : written) {
             for (const Box& b : entity->boxes) {
                 regions.push_back({{odvg::kBbox, {b[0] * width, b[1] * height, b[2] * width, b[3] * height}},
                                    {odvg::kPhrase, entity->phrase}});
@@ -147,7 +158,7 @@ struct Writer {
                                        {odvg::kWidth, static_cast<std::int64_t>(width)},
                                        {odvg::kGrounding, {{odvg::kCaption, sample.caption}, {odvg::kRegions, regions}}}};
         out.write(line.dump() + "\n");
-        count(entities);
+        count(written);
     }
 
     void cocoImage(const Sample& sample) {

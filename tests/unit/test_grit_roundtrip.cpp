@@ -195,7 +195,7 @@ private slots:
         AnnotationStore store(root + "/store.db");
         importSources(store, {root + "/mini/grit-mini.jsonl"}, {});
 
-        exportStore(store, ExportFormat::Odvg, root + "/mini/odvg.jsonl", {});
+        const ExportSummary odvgSummary = exportStore(store, ExportFormat::Odvg, root + "/mini/odvg.jsonl", {});
         const auto odvg = store_test::readJsonl(root + "/mini/odvg.jsonl");
         QCOMPARE(odvg.size(), std::size_t(3));
         const json& first = odvg[0];
@@ -203,10 +203,16 @@ private slots:
         QCOMPARE(first["width"].get<int>(), 40);
         QCOMPARE(first["height"].get<int>(), 30);
         const json& regions = first["grounding"]["regions"];
-        QCOMPARE(regions.size(), std::size_t(4));
+        // Its noun chunks and referring expressions are twins (same spans, same boxes): one region each.
+        QCOMPARE(regions.size(), std::size_t(2));
+        QCOMPARE(QString::fromStdString(regions[0]["phrase"].get<std::string>()), QStringLiteral("a red circle"));
         QCOMPARE(QString::fromStdString(regions[1]["phrase"].get<std::string>()), QStringLiteral("a blue square"));
         QVERIFY(std::abs(regions[1]["bbox"][0].get<double>() - 24.0) < 1e-9);
         QVERIFY(std::abs(regions[1]["bbox"][3].get<double>() - 0.666667 * 30) < 1e-9);
+        QCOMPARE(odvg[1]["grounding"]["regions"].size(), std::size_t(1));
+        QCOMPARE(odvg[2]["grounding"]["regions"].size(), std::size_t(2));   // different spans: not twins
+        QCOMPARE(odvgSummary.entities, std::int64_t(2 + 1 + 2));
+        QCOMPARE(odvgSummary.boxes, std::int64_t(2 + 1 + 2));
         // Without an image file, the GRIT record's size.
         QCOMPARE(odvg[2]["width"].get<int>(), 640);
         QCOMPARE(QString::fromStdString(odvg[2]["filename"].get<std::string>()), QStringLiteral("https://example.com/42.jpg"));
