@@ -37,6 +37,7 @@ struct DbArgs {
     std::string out;
     std::string review;
     std::vector<std::string> entitySources;
+    bool overwrite = false;
     // check
     bool verifyHashes = false;
 };
@@ -169,6 +170,9 @@ void runExport(const DbArgs& args) {
             throw CommandError{"unknown source '" + name + "' (imported, model, human)", 2};
         filter.sources.push_back(source);
     }
+    std::error_code error;
+    if (!args.overwrite && std::filesystem::exists(std::filesystem::symlink_status(args.out, error)))
+        throw CommandError{args.out + " exists; --overwrite replaces it"};
     auto store = openExisting(args.db);
     const ExportSummary summary = exportStore(*store, format, args.out, filter);
     std::cout << "exported " << summary.samples << " samples, " << summary.entities << " entities, " << summary.boxes
@@ -237,6 +241,7 @@ void addDbCommand(CLI::App& app) {
     exportCommand->add_option("--db", args->db, "database file")->required();
     exportCommand->add_option("--format", args->format, "grit, odvg or coco")->required();
     exportCommand->add_option("--out", args->out, "output file")->required();
+    exportCommand->add_flag("--overwrite", args->overwrite, "Replace --out when it exists");
     exportCommand->add_option("--split", args->split, "only this split");
     exportCommand->add_option("--review", args->review, "only this review state");
     exportCommand->add_option("--source", args->entitySources, "entities of these sources: imported, model, human")
