@@ -22,6 +22,15 @@ bool writableFolderOrLog(const std::string& path) {
     return ::access(folder.c_str(), W_OK) == 0;
 }
 
+// Whether a read-only reader may open `path` for writing (its file and folder writable by this user). A
+// read-only SQLite connection can make a WAL database's -wal and -shm files but never removes them on close;
+// a writable one, the last to close, checkpoints and removes them.
+bool writableFileAndFolder(const std::string& path) {
+    std::error_code error;
+    const std::filesystem::path folder = std::filesystem::absolute(path, error).parent_path();
+    return ::access(path.c_str(), W_OK) == 0 && ::access(folder.c_str(), W_OK) == 0;
+}
+
 // `path` as the path of a file: URI, with the characters a URI gives a meaning escaped.
 std::string uriPath(const std::string& path) {
     std::string out;
@@ -158,11 +167,15 @@ Database::Database(const std::string& path, bool readOnly, bool create) : path_(
         return true;
     }();
     (void)configured;
-    int flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    const bool fileStore = path != ":memory:" && path.rfind("file:", 0) != 0;
+    // Read-only use of a file this user may write: opened for writing, with every change refused (query_only),
+    // so that closing it leaves no -wal and -shm files behind.
+    const bool queryOnly = readOnly && fileStore && writableFileAndFolder(path);
+    int flags = readOnly && !queryOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (create && !readOnly) flags |= SQLITE_OPEN_CREATE;
     flags |= SQLITE_OPEN_NOMUTEX;   // one connection per thread
     std::string name = path;
-    if (readOnly && path != ":memory:" && !writableFolderOrLog(path)) {
+    if (readOnly && !queryOnly && fileStore && !writableFolderOrLog(path)) {
         // A WAL database read where its shared-memory file cannot be made (a read-only disk, another user's
         // folder) and no write-ahead log exists (so no writer is at work): read it as an immutable file.
         name = "file:" + uriPath(path) + "?immutable=1";
@@ -176,6 +189,7 @@ Database::Database(const std::string& path, bool readOnly, bool create) : path_(
         throw Error(path + ": cannot open database: " + message);
     }
     sqlite3_extended_result_codes(db_, 1);
+    if (queryOnly) exec("PRAGMA query_only = ON");
 }
 
 Database::~Database() {

@@ -9,6 +9,7 @@
 #include "model/error.h"
 #include "test_store_support.h"
 
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -261,6 +262,29 @@ private slots:
         QCOMPARE(querySamples(reader, PageRequest{}).size(), std::size_t(1));
         Sample copy = *getSample(reader, sample.id);
         QVERIFY_THROWS_EXCEPTION(kosmos::Error, putSample(reader, copy, "human:ana"));
+    }
+
+    // Reading a store (stats, export, check) leaves no -wal and -shm files behind once it is closed.
+    void readersLeaveNoLogFilesBehind() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("read.db").toStdString();
+        {
+            AnnotationStore writer(path);
+            Sample sample = makeSample("r");
+            putSample(writer, sample, "human:ana");
+        }
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(path + "-wal")));
+        AnnotationStore::Options readOnly;
+        readOnly.readOnly = true;
+        readOnly.create = false;
+        {
+            AnnotationStore reader(path, readOnly);
+            QCOMPARE(querySamples(reader, PageRequest{}).size(), std::size_t(1));
+            Sample copy = *getSample(reader, querySamples(reader, PageRequest{}).front().id);
+            QVERIFY_THROWS_EXCEPTION(kosmos::Error, putSample(reader, copy, "human:ana"));
+        }
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(path + "-wal")));
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(path + "-shm")));
     }
 
     void modelPredictionsReplaceOnlyTheirCheckpoint() {
