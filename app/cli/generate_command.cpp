@@ -18,7 +18,17 @@ struct GenerateOptions {
     GenerationParams params;
     bool sample = false, json = false, constrained = false;
     int threads = 0;
+    std::vector<std::string> samplingOptions;   // --top-p, --top-k, --temperature, --seed as given
 };
+
+// Sampling settings given for a model that decodes greedily would be dropped without a word.
+void warnOfUnusedSamplingOptions(const GenerateOptions& o, const Engine& engine) {
+    if (o.sample || o.samplingOptions.empty() || engine.summary().defaults.doSample == 1) return;
+    std::string names;
+    for (const std::string& name : o.samplingOptions) names += (names.empty() ? "" : ", ") + name;
+    std::fprintf(stderr, "kosmos2 generate: warning: %s %s no effect without --sample (this model's generation "
+                         "settings do not sample)\n", names.c_str(), o.samplingOptions.size() == 1 ? "has" : "have");
+}
 
 void printHuman(const std::string& image, const GenerationResult& r, int width, int height) {
     std::cout << image << ": " << r.caption << "\n";
@@ -41,6 +51,7 @@ void runGenerate(GenerateOptions o) {
     load.device = o.device;
     load.dtype = o.dtype;
     auto engine = Engine::load(o.model, load);
+    warnOfUnusedSamplingOptions(o, *engine);
     std::size_t unreadable = 0;
     for (const std::string& path : o.images) {
         GenerationRequest request;
@@ -94,7 +105,11 @@ void addGenerateCommand(CLI::App& app) {
         ->check(dtypeName());
     cmd->add_option("--threads", o->threads, "CPU threads (0: one per core)")->check(CLI::Range(0, kMaxThreads));
     cmd->add_flag("--json", o->json, "One JSON object per image");
-    cmd->callback([o] { runGenerate(*o); });
+    cmd->callback([o, cmd] {
+        for (const char* name : {"--top-p", "--top-k", "--temperature", "--seed"})
+            if (cmd->count(name) > 0) o->samplingOptions.emplace_back(name);
+        runGenerate(*o);
+    });
 }
 
 } // namespace kosmos::cli
