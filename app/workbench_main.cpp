@@ -10,9 +10,12 @@
 int main(int argc, char** argv) {
     kosmos::ensurePassiveOpenMP(argv);
     kosmos::configureThreads();   // one per core, where LibTorch alone may count fewer
-    if (kosmos::ui::asksForHelpOrVersion(argc, argv)) {
-        // Answered before a display is needed: over ssh, without one, QApplication would abort.
-        QCoreApplication app(argc, argv);
+    if (const int flag = kosmos::ui::helpOrVersionArgument(argc, argv)) {
+        // Answered before a display is needed: over ssh, without one, QApplication would abort. Only the flag is
+        // parsed: Qt's own display options (-platform ...) are unknown to a QCoreApplication.
+        int helpArgc = 2;
+        char* helpArgv[] = {argv[0], argv[flag], nullptr};
+        QCoreApplication app(helpArgc, helpArgv);
         QCoreApplication::setApplicationVersion(QStringLiteral(KOSMOS_VERSION));
         kosmos::ui::parseStartupOptions(app);   // prints and exits
     }

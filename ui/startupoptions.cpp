@@ -8,14 +8,14 @@
 
 namespace kosmos::ui {
 
-bool asksForHelpOrVersion(int argc, char** argv) {
+int helpOrVersionArgument(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const QByteArray arg(argv[i]);
-        if (arg == "--") return false;
+        if (arg == "--") return 0;
         if (arg == "-h" || arg == "--help" || arg == "-?" || arg == "--help-all" || arg == "-v" || arg == "--version")
-            return true;
+            return i;
     }
-    return false;
+    return 0;
 }
 
 StartupOptions parseStartupOptions(const QCoreApplication& app) {

@@ -23,8 +23,8 @@ struct StartupOptions {
     QString store;              // annotation store to open (created when missing)
 };
 
-// Whether the command line asks for --help or --version, which are answered without a display.
-bool asksForHelpOrVersion(int argc, char** argv);
+// Where the command line asks for --help or --version (0: it does not), which are answered without a display.
+int helpOrVersionArgument(int argc, char** argv);
 // Parses QCoreApplication::arguments(); prints help / version / errors and exits like any Qt tool.
 StartupOptions parseStartupOptions(const QCoreApplication& app);
 

@@ -75,6 +75,9 @@ if [ -x "$bin/kosmos2-workbench" ]; then
   for option in $gui_page_options; do
     grep -qxF -- "$option" <<<"$gui_options" || fail "kosmos2-workbench.1 names '$option', which its --help lacks"
   done
+  # Qt's own options beside it (as a launcher or a test harness passes them) change nothing.
+  with_qt=$(env -u DISPLAY -u WAYLAND_DISPLAY "$bin/kosmos2-workbench" -platform offscreen --help | options_of)
+  [ "$with_qt" = "$gui_options" ] || fail "kosmos2-workbench -platform offscreen --help differs from --help"
   echo "kosmos2-workbench: $(wc -w <<<"$gui_options") options checked"
 fi
 
