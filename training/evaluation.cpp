@@ -36,6 +36,7 @@ std::vector<std::string> words(const std::string& text) {
 
 struct Job {
     std::size_t record = 0;
+    std::size_t image = 0;                    // index into the group's images (given to the request when run)
     GenerationRequest request;
     const GroundedPhrase* object = nullptr;   // REC: the object asked for
 };
@@ -84,12 +85,17 @@ EvalReport evaluate(Engine& engine, const std::vector<GroundedRecord>& records, 
     std::size_t total = 0, done = 0;
     for (std::size_t i = 0; i < count; ++i) total += (doRec ? records[i].refExps.size() : 0) + (doCaption ? 1 : 0);
 
+    // Each image of a group is held once, however many objects it has; a request gets its copy when it runs.
+    std::vector<ImageU8> groupImages;
     const auto runJobs = [&](std::vector<Job>& jobs, const std::function<void(const Job&, const GenerationResult&)>& score) {
         for (std::size_t start = 0; start < jobs.size(); start += batch) {
             if (cancel && cancel->load()) return;
             const std::size_t end = std::min(jobs.size(), start + static_cast<std::size_t>(batch));
             std::vector<GenerationRequest> requests;
-            for (std::size_t j = start; j < end; ++j) requests.push_back(jobs[j].request);
+            for (std::size_t j = start; j < end; ++j) {
+                requests.push_back(jobs[j].request);
+                requests.back().image = groupImages[jobs[j].image];
+            }
             const std::vector<GenerationResult> results = engine.generateBatch(requests, cancel);
             for (std::size_t j = start; j < end; ++j) score(jobs[j], results[j - start]);
             done += end - start;
@@ -140,22 +146,23 @@ EvalReport evaluate(Engine& engine, const std::vector<GroundedRecord>& records, 
     for (std::size_t first = 0; first < count; first += batch) {
         if (cancel && cancel->load()) break;
         std::vector<Job> recJobs, captionJobs;
+        groupImages.clear();
         for (std::size_t i = first; i < std::min(count, first + static_cast<std::size_t>(batch)); ++i) {
             const GroundedRecord& record = records[i];
-            ImageU8 image;
             try {
-                image = loadImageFile(record.imagePath);
+                groupImages.push_back(loadImageFile(record.imagePath));
             } catch (const Error& e) {
                 ++report.skipped;
                 if (onMessage) onMessage(record.location + ": skipped, " + e.what());
                 continue;
             }
+            const std::size_t image = groupImages.size() - 1;
             if (doRec) {
                 for (const GroundedPhrase& object : record.refExps) {
                     Job job;
                     job.record = i;
+                    job.image = image;
                     job.object = &object;
-                    job.request.image = image;
                     job.request.prompt = referringExpressionPrompt(object.text);
                     job.request.params = params;
                     job.request.params.maxNewTokens = options.recMaxNewTokens;
@@ -165,7 +172,7 @@ EvalReport evaluate(Engine& engine, const std::vector<GroundedRecord>& records, 
             if (doCaption) {
                 Job job;
                 job.record = i;
-                job.request.image = std::move(image);
+                job.image = image;
                 job.request.prompt = options.captionPrompt;
                 job.request.params = params;
                 job.request.params.maxNewTokens = options.captionMaxNewTokens;
