@@ -67,8 +67,10 @@ void AdamW::loadState(const std::map<std::string, at::Tensor>& state, std::int64
         if (avg == state.end() || sq == state.end() || !avg->second.sizes().equals(p.sizes()) ||
             !sq->second.sizes().equals(p.sizes()))
             throw Error(source + ": optimizer state for '" + mParameters[i].name + "' is incomplete or misshapen");
-        mExpAvg[i] = avg->second.to(p.device(), p.scalar_type(), false, true);
-        mExpAvgSq[i] = sq->second.to(p.device(), p.scalar_type(), false, true);
+        // Taken over, not copied, where device and type already match: a full fine-tune's moments are
+        // gigabytes, and the caller drops its map afterwards.
+        mExpAvg[i] = avg->second.to(p.device(), p.scalar_type()).contiguous();
+        mExpAvgSq[i] = sq->second.to(p.device(), p.scalar_type()).contiguous();
     }
     mSteps = steps;
 }

@@ -1,8 +1,8 @@
 #pragma once
 // AdamW (decoupled weight decay, as torch.optim.AdamW) over named parameters, with its state (moments
 // and step) exposed by name so checkpoints can save and restore it exactly. Weight decay applies to
-// the "decay" group only (biases, norms, embeddings of positions and queries are left undecayed by the
-// trainer). Plus the warm-up + cosine learning-rate schedule and global-norm gradient clipping.
+// the "decay" group only (biases and norms are left undecayed by the trainer, as transformers' Trainer
+// does). Plus the warm-up + cosine learning-rate schedule and global-norm gradient clipping.
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -38,8 +38,9 @@ public:
 
     // "exp_avg/<name>", "exp_avg_sq/<name>" for every parameter that has state.
     std::map<std::string, at::Tensor> state() const;
-    // Restores moments (by name, shapes checked) and the step count. Throws kosmos::Error naming a missing
-    // or misshapen tensor.
+    // Restores moments (by name, shapes checked) and the step count. Tensors already on the parameters' device
+    // and type are shared, not copied: the caller must not use them afterwards. Throws kosmos::Error naming a
+    // missing or misshapen tensor.
     void loadState(const std::map<std::string, at::Tensor>& state, std::int64_t steps, const std::string& source);
 
     const std::vector<NamedParameter>& parameters() const { return mParameters; }
