@@ -15,6 +15,7 @@
 #include <functional>
 #include <mutex>
 #include <new>
+#include <set>
 #include <thread>
 
 #include "model/engine/engine.h"
@@ -242,14 +243,33 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
     if (!o.resumeDir.empty()) {
         resumeDir = existingCheckpoint(o.resumeDir);
         resumed = readTrainerState(resumeDir);
+        // Checkpointing activations changes memory, not results: asked for, it helps a run that ran out of memory.
+        const bool askedForCheckpointing = o.gradientCheckpointing;
+        const std::vector<std::string> ignored = settingsKeptOnResume(o, resumed->options);
+        if (!ignored.empty()) {
+            std::string list;
+            for (const std::string& setting : ignored) list += (list.empty() ? "" : ", ") + setting;
+            say("warning: a resumed run keeps its checkpoint's settings: " + list);
+        }
         copyRunShapingOptions(resumed->options, o);
-        if (o.modelDir.empty()) o.modelDir = resumed->baseModel;
+        o.gradientCheckpointing = o.gradientCheckpointing || askedForCheckpointing;
+        if (o.steps < 0) o.steps = resumed->totalSteps;
+        if (o.modelDir.empty()) {
+            o.modelDir = resumed->baseModel;
+        } else if (o.mode == "lora" && absolutePath(o.modelDir) != absolutePath(resumed->baseModel)) {
+            // A LoRA checkpoint's own weights already hold its adapter: the adapter would be applied twice.
+            if (absolutePath(existingCheckpoint(o.modelDir)) == absolutePath(resumeDir))
+                throw Error("--model names the checkpoint being resumed, whose weights already hold its adapter; leave "
+                            "--model out to use its base model (" + resumed->baseModel + ")");
+            say("warning: the checkpoint's adapter was trained on " + resumed->baseModel + ", not on " + o.modelDir);
+        }
         if (o.dataPath.empty() && !o.store && !o.records) {   // the same data as before
             if (resumed->store) o.store = resumed->store;
             else o.dataPath = resumed->data;
         }
         say("resuming from " + resumeDir + " at step " + std::to_string(resumed->step));
     }
+    if (o.steps < 0) o.steps = 1000;
     validate(o);
     if (o.store) o.store->dbPath = absolutePath(o.store->dbPath);   // a resume from elsewhere finds it
     if (o.modelDir.empty()) throw Error("no base model (--model)");
@@ -404,9 +424,13 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
     // Out of memory (c10::Error from the allocators, std::bad_alloc) becomes one clear error; the
     // parameters are untouched unless the optimizer step itself ran out, and nothing is saved.
     const auto outOfMemory = [&] {
+        // A resumed run keeps its batch size: only checkpointing can be added to it.
+        const std::string remedy =
+            o.gradientCheckpointing ? "lower --batch-size in a new run (raising --grad-accum keeps the effective batch)"
+            : resumed ? "resume with --gradient-checkpointing, or lower --batch-size in a new run"
+                      : "lower --batch-size (raising --grad-accum keeps the effective batch) or use --gradient-checkpointing";
         return "out of memory at step " + std::to_string(step + 1) + " (batch " + std::to_string(o.batchSize) + " on " +
-               device.str() + "): lower --batch-size (raising --grad-accum keeps the effective batch) or use "
-               "--gradient-checkpointing; " + checkpointNote();
+               device.str() + "): " + remedy + "; " + checkpointNote();
     };
     const auto memoryGuard = [&](const std::function<void()>& work) {
         try {
@@ -437,7 +461,9 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
     Clock::duration pausedFor{};
     const auto activeSeconds = [&] { return std::chrono::duration<double>(Clock::now() - start - pausedFor).count(); };
     std::uint64_t samplesSeen = 0;
-    std::int64_t emptyMicroBatches = 0;
+    std::int64_t emptyMicroBatches = 0;   // in a row: more than two passes' worth means no record is usable
+    std::set<std::string> reportedProblems;   // a record that cannot be prepared is named once, not every pass
+    TrainerProgress lastProgress;
     const std::int64_t firstStep = step;
     while (step < o.steps && !cancelled()) {
         if (cb.shouldPause && cb.shouldPause()) {
@@ -464,7 +490,7 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
             std::vector<const std::vector<float>*> pixels;
             for (const PreparedSample& s : samples) {
                 if (!s.problem.empty()) {
-                    say(s.problem);
+                    if (reportedProblems.insert(s.problem).second) say(s.problem);
                     continue;
                 }
                 sequences.push_back(&s.sequence);
@@ -475,6 +501,7 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
                     throw Error("no training sample could be prepared (see the messages above)");
                 continue;
             }
+            emptyMicroBatches = 0;
             memoryGuard([&] {
                 const TrainingBatch batch = collateBatch(sequences, pixels, preprocess.size, config.text.padTokenId).to(device);
                 // Dropout masks depend on (seed, step, micro-batch) only, so a resumed run draws the same ones.
@@ -526,6 +553,7 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         }
         if (cb.onProgress && (step % std::max<std::int64_t>(1, o.logEvery) == 0 || step == o.steps || progress.evaluation))
             cb.onProgress(progress);
+        lastProgress = progress;
     }
     prefetcher.reset();
     result.steps = step;
@@ -538,7 +566,7 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
     const double elapsed = activeSeconds();
     result.samplesPerSecond = elapsed > 0 ? samplesSeen / elapsed : 0;
     if (result.stepsThisRun > 0) {
-        saveGuarded();
+        if (savedStep != step) saveGuarded();   // a stop during a periodic save's evaluation: that step is saved
         result.checkpointWritten = true;
         if (result.cancelled)
             say("cancelled at step " + std::to_string(step) + " of " + std::to_string(o.steps) +
@@ -550,10 +578,8 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
                 result.evaluation.reset();
             }
             if (result.evaluation && cb.onProgress) {
-                TrainerProgress last;
-                last.step = step;
-                last.totalSteps = o.steps;
-                last.loss = result.finalLoss;
+                TrainerProgress last = lastProgress;   // the last step's figures, now with its score
+                last.etaSeconds = 0;
                 last.evaluation = result.evaluation;
                 cb.onProgress(last);
             }

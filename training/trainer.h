@@ -44,7 +44,7 @@ struct TrainerOptions {
     double dropout = 0.0;                 // text decoder dropout while training (transformers' config: 0.1)
 
     // Optimisation.
-    std::int64_t steps = 1000;            // optimizer steps in all (a resumed run continues to this)
+    std::int64_t steps = -1;              // optimizer steps in all; -1: 1000, or a resumed run's own total
     int batchSize = 8;                    // samples per micro-batch
     int gradientAccumulation = 1;         // micro-batches per optimizer step
     double learningRate = -1;             // -1: 2e-4 for LoRA, 5e-5 for full
@@ -55,7 +55,8 @@ struct TrainerOptions {
     std::int64_t warmupSteps = -1;        // -1: 5 % of the steps
     double minLearningRateRatio = 0.0;    // cosine floor as a fraction of the peak
     double maxGradNorm = 1.0;             // <= 0: no clipping
-    bool gradientCheckpointing = false;   // recompute each block in backward (less memory, ~30 % slower)
+    bool gradientCheckpointing = false;   // recompute each block in backward (less memory, ~30 % slower); on
+                                          // when asked, also where a resumed run had it off
 
     // Data.
     double refExpRatio = 0.5;             // share of referring-expression sequences (rest: grounded captions)

@@ -82,6 +82,27 @@ void copyRunShapingOptions(const TrainerOptions& from, TrainerOptions& to) {
     optionsFromJson(optionsToJson(from), to);
 }
 
+std::vector<std::string> settingsKeptOnResume(const TrainerOptions& given, const TrainerOptions& saved) {
+    const json asked = optionsToJson(given);
+    const json kept = optionsToJson(saved);
+    const json defaults = optionsToJson(TrainerOptions{});
+    std::vector<std::string> out;
+    // Nested groups (lora, augment) are compared field by field: "lora.r 8 (not 16)".
+    const auto compare = [&](const json& a, const json& k, const json& d, const std::string& prefix, auto& self) -> void {
+        for (auto it = a.begin(); it != a.end(); ++it) {
+            const json& keptValue = k.contains(it.key()) ? k.at(it.key()) : json();
+            const json& defaultValue = d.contains(it.key()) ? d.at(it.key()) : json();
+            if (it->is_object()) {
+                self(*it, keptValue, defaultValue, prefix + it.key() + ".", self);
+            } else if (*it != defaultValue && *it != keptValue && it.key() != "gradient_checkpointing") {
+                out.push_back(prefix + it.key() + " " + keptValue.dump() + " (not " + it->dump() + ")");
+            }
+        }
+    };
+    compare(asked, kept, defaults, "", compare);
+    return out;
+}
+
 void writeTrainerState(const std::string& dir, const TrainerState& state) {
     json root = {{"format", kFormat},
                  {"version", 1},

@@ -114,12 +114,11 @@ void addTrainCommand(CLI::App& app) {
         ->needs(db);
     cmd->add_option("--source", o->source, "With --db: samples with entities from imported | model | human")->needs(db);
     cmd->add_option("--out", t.outDir, "Checkpoint folder (replaced atomically at every save)")->required();
-    cmd->add_option("--resume", t.resumeDir, "Continue from this checkpoint (its settings are kept; --steps may grow)");
+    cmd->add_option("--resume", t.resumeDir, "Continue from this checkpoint (its settings are kept; --steps may grow, --gradient-checkpointing be added)");
     cmd->add_flag("--overwrite", t.overwrite, "Replace a checkpoint already in --out");
     cmd->add_option("--mode", t.mode, "lora | full")->capture_default_str()->check(CLI::IsMember({"lora", "full"}));
-    cmd->add_option("--steps", t.steps, "Optimizer steps in all")
-        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))
-        ->capture_default_str();
+    cmd->add_option("--steps", t.steps, "Optimizer steps in all (default 1000; with --resume, the checkpoint's total)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
     cmd->add_option("--batch-size", t.batchSize, "Samples per micro-batch")
         ->check(CLI::Range(1, 4096))
         ->capture_default_str();

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The command line refuses what would lose data or never finish, with status 2 for usage errors (as the
 # manual says) and 1 with a one-line reason otherwise:
-#   db export onto its own store (or its write-ahead log) leaves the store whole,
+#   db export onto its own store (or its write-ahead log) leaves the store whole, and replaces an existing
+#   file only with --overwrite,
 #   synth over an existing dataset or tokenizer needs --overwrite (which also clears the old images),
 #   out-of-range numbers (threads, NaN temperatures, min above max) and contradicting options are refused,
+#   sampling settings without --sample for a greedy model are named in a warning,
 #   a store in a read-only folder can still be read; a read-only store file is not imported into,
 #   generate goes on past an unreadable image, dump never replaces a file of the model folder, render and dump
 #   never replace their input image, train stopped by Ctrl-C exits 130; render --json reports what is drawn.
@@ -52,6 +54,10 @@ expect 2 "leave out --model" -- "$kosmos2" bench --model "$model" --random-weigh
 # A request the model cannot satisfy: status 1, one line.
 expect 1 "min_new_tokens \(10\) is more than max_new_tokens \(3\)" -- \
     "$kosmos2" generate --model "$model" --image "$image" --min-new-tokens 10 --max-new-tokens 3
+
+# Sampling settings for a model that decodes greedily: a warning names them, the run goes on.
+expect 0 "warning: --temperature, --seed have no effect without --sample" -- \
+    "$kosmos2" generate --model "$model" --image "$image" --max-new-tokens 2 --temperature 0.5 --seed 3
 
 # A model named by one of its files, a model folder given as a checkpoint to resume, a config that is not JSON:
 # one line each, in the user's terms (no library's exception names).
@@ -111,10 +117,20 @@ expect 1 "the sources hold no GRIT records" -- "$kosmos2" db import --db "$scrat
 db=$scratch/store.db
 "$kosmos2" db import --db "$db" --quiet "$scratch/shapes/annotations.jsonl" >/dev/null || fail "db import"
 for out in "$db" "$db-wal"; do
-    expect 1 "the store being exported" -- "$kosmos2" db export --db "$db" --format grit --out "$out"
+    expect 1 "the store being exported" -- "$kosmos2" db export --db "$db" --format grit --out "$out" --overwrite
 done
+# An existing output file is replaced only with --overwrite.
+echo "keep me" >"$scratch/kept.jsonl"
+expect 1 "kept.jsonl exists; --overwrite replaces it" -- \
+    "$kosmos2" db export --db "$db" --format grit --out "$scratch/kept.jsonl"
+[[ $(cat "$scratch/kept.jsonl") == "keep me" ]] || fail "db export without --overwrite replaced its --out"
+"$kosmos2" db export --db "$db" --format grit --out "$scratch/kept.jsonl" --overwrite >/dev/null ||
+    fail "db export --overwrite"
+[[ $(wc -l <"$scratch/kept.jsonl") == 3 ]] || fail "db export --overwrite: $(head -c 200 "$scratch/kept.jsonl")"
 "$kosmos2" db stats --db "$db" --json >"$scratch/stats" || fail "db stats after the refused exports"
 grep -q '"samples":3' "$scratch/stats" || fail "the store lost samples: $(cat "$scratch/stats")"
+# Reading the store leaves no write-ahead log or shared-memory file beside it.
+[[ ! -e "$db-wal" && ! -e "$db-shm" ]] || fail "db stats and export left $(ls "$db"-*) beside the store"
 
 # A store in a folder this user cannot write (as root: read as nobody) is read, checked and exported all the
 # same; importing into a read-only store file is refused before any record is read.

@@ -8,12 +8,14 @@
 #include <ATen/ATen.h>
 #include <c10/core/CPUAllocator.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <new>
+#include <set>
 #include <thread>
 
 #include "core/sample_repository.h"
@@ -237,6 +239,39 @@ private slots:
         QVERIFY(!fs::exists(path("out-bad")));
     }
 
+    // A record whose image cannot be decoded is skipped at every pass over the data, named once, and does not
+    // end a long run (the count of empty micro-batches is of those in a row).
+    void recordsThatCannotBePreparedAreSkippedOnEveryPass() {
+        std::ifstream in(mData);
+        std::string first, second;
+        std::getline(in, first);
+        std::getline(in, second);
+        { std::ofstream(path("garbage.png")) << "this is not an image"; }
+        auto good = nlohmann::json::parse(first);
+        good["image"] = path("data/images/000.png");
+        auto other = nlohmann::json::parse(second);
+        other["image"] = path("data/images/001.png");
+        auto broken = nlohmann::json::parse(second);
+        broken["key"] = "undecodable";
+        broken["image"] = path("garbage.png");
+        {
+            std::ofstream data(path("undecodable.jsonl"));
+            data << good.dump() << "\n" << broken.dump() << "\n" << other.dump() << "\n";
+        }
+        std::vector<std::string> messages;
+        TrainerCallbacks callbacks;
+        callbacks.onMessage = [&](const std::string& m) { messages.push_back(m); };
+        TrainerOptions o = baseOptions(path("undecodable.jsonl"), path("out-undecodable"));
+        o.batchSize = 1;
+        o.steps = 24;   // 12 passes: the old count of every empty micro-batch stopped the run after 8
+        const TrainerResult r = Trainer(o).run(callbacks);
+        QCOMPARE(r.steps, std::int64_t(24));
+        const auto named = std::count_if(messages.begin(), messages.end(), [](const std::string& m) {
+            return contains(m, "undecodable.jsonl line 2: skipped in training");
+        });
+        QCOMPARE(named, 1);
+    }
+
     void outOfMemoryInAStepKeepsTheLastCheckpoint_data() {
         QTest::addColumn<bool>("badAlloc");
         QTest::newRow("allocator error") << false;
@@ -320,6 +355,9 @@ private slots:
                   r.checkpointWritten ? "written" : "not written");
             QVERIFY2(r.cancelled, moment.name);
             QVERIFY2(r.steps < 50, moment.name);
+            std::set<std::string> saves;   // a step saved just before the stop is not written again
+            for (const std::string& m : messages)
+                if (contains(m, "checkpoint at step")) QVERIFY2(saves.insert(m).second, ("twice: " + m).c_str());
             checkOutcome(r, out, messages);
             if (QTest::currentTestFailed()) return;
         }

@@ -8,6 +8,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -300,10 +301,15 @@ private slots:
         QCOMPARE(first.steps, std::int64_t(2));
         QCOMPARE(readTrainerState(o.outDir).step, std::int64_t(2));
         TrainerOptions resume = baseOptions(mData, root + "/split");
-        resume.resumeDir = root + "/split";
-        resume.steps = 4;
-        resume.learningRate = 0.5;   // ignored: the checkpoint's settings win
-        const TrainerResult second = Trainer(resume).run();
+        resume.resumeDir = root + "/split";   // no steps given: the checkpoint's total of 4
+        resume.learningRate = 0.5;   // ignored: the checkpoint's settings win, and a warning says so
+        std::vector<std::string> messages;
+        TrainerCallbacks heard;
+        heard.onMessage = [&](const std::string& m) { messages.push_back(m); };
+        const TrainerResult second = Trainer(resume).run(heard);
+        QVERIFY(std::any_of(messages.begin(), messages.end(), [](const std::string& m) {
+            return m.find("keeps its checkpoint's settings: learning_rate 0.001 (not 0.5)") != std::string::npos;
+        }));
         QCOMPARE(second.stepsThisRun, std::int64_t(2));
         QCOMPARE(second.steps, std::int64_t(4));
         for (int i = 0; i < 2; ++i) {
@@ -319,6 +325,19 @@ private slots:
         QVERIFY(worst < 1e-5);
         // A finished checkpoint is not overwritten by accident.
         QVERIFY_THROWS_EXCEPTION(Error, Trainer(baseOptions(mData, root + "/split")).run());
+        if (mode == QLatin1String("lora")) {
+            // The checkpoint's own weights hold its adapter: resuming on them would apply it twice.
+            TrainerOptions onItself = baseOptions(mData, root + "/split");
+            onItself.resumeDir = onItself.modelDir = root + "/split";
+            onItself.steps = 6;
+            std::string error;
+            try {
+                Trainer(onItself).run();
+            } catch (const Error& e) {
+                error = e.what();
+            }
+            QVERIFY2(error.find("--model names the checkpoint being resumed") != std::string::npos, error.c_str());
+        }
     }
 
     void loraTrainsOnlyAdaptersAndMergesOnExport() {
