@@ -13,22 +13,28 @@ namespace kosmos::store {
 
 namespace {
 
+// The file SQLite opens for `path`, links followed: its -wal and -shm files are made beside that one.
+std::string resolvedPath(const std::string& path) {
+    std::error_code error;
+    std::filesystem::path file = std::filesystem::weakly_canonical(std::filesystem::absolute(path, error), error);
+    return error ? path : file.string();
+}
+
 // Whether SQLite can open `path` read-only the usual way: its folder takes new files, or the -wal and -shm
 // files a writer leaves are there.
 bool writableFolderOrLog(const std::string& path) {
+    const std::string file = resolvedPath(path);
     std::error_code error;
-    if (std::filesystem::exists(path + "-wal", error) && std::filesystem::exists(path + "-shm", error)) return true;
-    const std::filesystem::path folder = std::filesystem::absolute(path, error).parent_path();
-    return ::access(folder.c_str(), W_OK) == 0;
+    if (std::filesystem::exists(file + "-wal", error) && std::filesystem::exists(file + "-shm", error)) return true;
+    return ::access(std::filesystem::path(file).parent_path().c_str(), W_OK) == 0;
 }
 
 // Whether a read-only reader may open `path` for writing (its file and folder writable by this user). A
 // read-only SQLite connection can make a WAL database's -wal and -shm files but never removes them on close;
 // a writable one, the last to close, checkpoints and removes them.
 bool writableFileAndFolder(const std::string& path) {
-    std::error_code error;
-    const std::filesystem::path folder = std::filesystem::absolute(path, error).parent_path();
-    return ::access(path.c_str(), W_OK) == 0 && ::access(folder.c_str(), W_OK) == 0;
+    const std::string file = resolvedPath(path);
+    return ::access(file.c_str(), W_OK) == 0 && ::access(std::filesystem::path(file).parent_path().c_str(), W_OK) == 0;
 }
 
 // `path` as the path of a file: URI, with the characters a URI gives a meaning escaped.
@@ -177,7 +183,13 @@ Database::Database(const std::string& path, bool readOnly, bool create) : path_(
     std::string name = path;
     if (readOnly && !queryOnly && fileStore && !writableFolderOrLog(path)) {
         // A WAL database read where its shared-memory file cannot be made (a read-only disk, another user's
-        // folder) and no write-ahead log exists (so no writer is at work): read it as an immutable file.
+        // folder), so no writer is at work there: read it as an immutable file. Changes a writer left in its
+        // log would be missed that way, so a log that is not empty is a reason to stop.
+        std::error_code error;
+        const std::string log = resolvedPath(path) + "-wal";
+        if (std::filesystem::exists(log, error) && std::filesystem::file_size(log, error) > 0 && !error)
+            throw Error(path + ": its write-ahead log " + log + " holds changes not yet in the store, and they cannot "
+                               "be applied here (the folder cannot be written); open the store once where it can be");
         name = "file:" + uriPath(path) + "?immutable=1";
         flags |= SQLITE_OPEN_URI;
     }

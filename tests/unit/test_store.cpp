@@ -282,6 +282,12 @@ private slots:
             QCOMPARE(querySamples(reader, PageRequest{}).size(), std::size_t(1));
             Sample copy = *getSample(reader, querySamples(reader, PageRequest{}).front().id);
             QVERIFY_THROWS_EXCEPTION(kosmos::Error, putSample(reader, copy, "human:ana"));
+            // SQLite itself refuses changes on the reader's connection, not only the store's own checks.
+            QVERIFY_THROWS_EXCEPTION(kosmos::Error, reader.db().exec("DELETE FROM samples"));
+        }
+        {
+            AnnotationStore again(path, readOnly);
+            QCOMPARE(querySamples(again, PageRequest{}).size(), std::size_t(1));
         }
         QVERIFY(!QFileInfo::exists(QString::fromStdString(path + "-wal")));
         QVERIFY(!QFileInfo::exists(QString::fromStdString(path + "-shm")));
