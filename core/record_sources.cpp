@@ -163,8 +163,10 @@ private:
         Folder folder{path, {}, 0};
         for (; !error && it != fs::directory_iterator(); it.increment(error)) {
             std::error_code typeError;
-            folder.entries.push_back({it->path().filename().string(), it->is_directory(typeError) &&
-                                                                          !it->is_symlink(typeError)});
+            const bool isFolder = it->is_directory(typeError) && !it->is_symlink(typeError);
+            std::string name = it->path().filename().string();
+            // Only what can be a record is kept: a shard's images and captions would triple the listing.
+            if (isFolder || endsWith(lower(name), ".json")) folder.entries.push_back({std::move(name), isFolder});
         }
         if (error) throw Error(shown + ": cannot list: " + error.message());
         std::sort(folder.entries.begin(), folder.entries.end(),
