@@ -47,6 +47,12 @@ std::string absolutePath(const std::string& path) {
     return ec ? path : p.lexically_normal().string();
 }
 
+// The same folder, however named (a trailing slash, a link); false where either cannot be reached.
+bool sameFolder(const std::string& a, const std::string& b) {
+    std::error_code error;
+    return fs::equivalent(a, b, error) && !error;
+}
+
 bool isOutOfMemory(const std::string& message) {
     return message.find("out of memory") != std::string::npos || message.find("can't allocate memory") != std::string::npos ||
            message.find("Out of memory") != std::string::npos;
@@ -254,14 +260,19 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         copyRunShapingOptions(resumed->options, o);
         o.gradientCheckpointing = o.gradientCheckpointing || askedForCheckpointing;
         if (o.steps < 0) o.steps = resumed->totalSteps;
-        if (o.modelDir.empty()) {
-            o.modelDir = resumed->baseModel;
-        } else if (o.mode == "lora" && absolutePath(o.modelDir) != absolutePath(resumed->baseModel)) {
-            // A LoRA checkpoint's own weights already hold its adapter: the adapter would be applied twice.
-            if (absolutePath(existingCheckpoint(o.modelDir)) == absolutePath(resumeDir))
-                throw Error("--model names the checkpoint being resumed, whose weights already hold its adapter; leave "
-                            "--model out to use its base model (" + resumed->baseModel + ")");
-            say("warning: the checkpoint's adapter was trained on " + resumed->baseModel + ", not on " + o.modelDir);
+        if (o.modelDir.empty()) o.modelDir = resumed->baseModel;
+        if (o.mode == "lora" && !sameFolder(o.modelDir, resumed->baseModel)) {
+            // A LoRA checkpoint's own weights already hold its adapter: on them, it would be applied twice.
+            if (sameFolder(existingCheckpoint(o.modelDir), resumeDir)) {
+                if (sameFolder(resumed->baseModel, resumeDir))
+                    throw Error(resumeDir + ": its base model is the checkpoint itself; resume it on the model its "
+                                            "first run started from");
+                say("training on the checkpoint's base model " + resumed->baseModel + ", not on the checkpoint " +
+                    o.modelDir + " (its weights already hold the adapter)");
+                o.modelDir = resumed->baseModel;
+            } else {
+                say("warning: the checkpoint's adapter was trained on " + resumed->baseModel + ", not on " + o.modelDir);
+            }
         }
         if (o.dataPath.empty() && !o.store && !o.records) {   // the same data as before
             if (resumed->store) o.store = resumed->store;

@@ -35,6 +35,9 @@ struct TrainerOptions {
     std::shared_ptr<const std::vector<GroundedRecord>> records;   // ... or records already read
     std::string outDir;
     std::string resumeDir;                // continue from this checkpoint (usually outDir)
+    // The run-shaping settings the user set, by their names in trainer_state.json ("batch_size", "lora.r"): a
+    // resumed run warns of those its checkpoint overrides. Empty: those away from their defaults.
+    std::vector<std::string> givenSettings;
     bool overwrite = false;               // replace an existing checkpoint in outDir
 
     // What is trained.

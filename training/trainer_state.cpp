@@ -1,5 +1,6 @@
 #include "training/trainer_state.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -83,19 +84,29 @@ void copyRunShapingOptions(const TrainerOptions& from, TrainerOptions& to) {
 }
 
 std::vector<std::string> settingsKeptOnResume(const TrainerOptions& given, const TrainerOptions& saved) {
-    const json asked = optionsToJson(given);
-    const json kept = optionsToJson(saved);
-    const json defaults = optionsToJson(TrainerOptions{});
+    // Compared as they act: freeze_vision -1 is the saved mode's default.
+    const auto effective = [&saved](TrainerOptions o) {
+        if (o.freezeVision < 0) o.freezeVision = saved.mode == "lora" ? 1 : 0;
+        return optionsToJson(o);
+    };
+    const json asked = effective(given);
+    const json kept = effective(saved);
+    const json defaults = effective(TrainerOptions{});
+    const auto wasGiven = [&](const std::string& name, const json& value, const json& defaultValue) {
+        if (given.givenSettings.empty()) return value != defaultValue;
+        return std::find(given.givenSettings.begin(), given.givenSettings.end(), name) != given.givenSettings.end();
+    };
     std::vector<std::string> out;
     // Nested groups (lora, augment) are compared field by field: "lora.r 8 (not 16)".
     const auto compare = [&](const json& a, const json& k, const json& d, const std::string& prefix, auto& self) -> void {
         for (auto it = a.begin(); it != a.end(); ++it) {
+            const std::string name = prefix + it.key();
             const json& keptValue = k.contains(it.key()) ? k.at(it.key()) : json();
             const json& defaultValue = d.contains(it.key()) ? d.at(it.key()) : json();
             if (it->is_object()) {
-                self(*it, keptValue, defaultValue, prefix + it.key() + ".", self);
-            } else if (*it != defaultValue && *it != keptValue && it.key() != "gradient_checkpointing") {
-                out.push_back(prefix + it.key() + " " + keptValue.dump() + " (not " + it->dump() + ")");
+                self(*it, keptValue, defaultValue, name + ".", self);
+            } else if (*it != keptValue && name != "gradient_checkpointing" && wasGiven(name, *it, defaultValue)) {
+                out.push_back(name + " " + keptValue.dump() + " (not " + it->dump() + ")");
             }
         }
     };

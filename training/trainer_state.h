@@ -37,7 +37,8 @@ TrainerState readTrainerState(const std::string& dir);
 // Copies the fields that decide what a step computes (mode, LoRA, optimisation, data, seed) from `from`.
 void copyRunShapingOptions(const TrainerOptions& from, TrainerOptions& to);
 // The run-shaping settings `given` asks for that a resume from a checkpoint saved with `saved` does not use:
-// "batch_size 4 (not 8)", one per setting set away from its default and from the saved value.
+// "batch_size 4 (not 8)", one per setting in given.givenSettings (or, where that is empty, set away from its
+// default) whose value differs from the saved one.
 std::vector<std::string> settingsKeptOnResume(const TrainerOptions& given, const TrainerOptions& saved);
 
 } // namespace kosmos::training

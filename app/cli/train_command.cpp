@@ -187,7 +187,22 @@ void addTrainCommand(CLI::App& app) {
     cmd->add_option("--eval-limit", t.evaluation.limit, "Evaluate on the first N records only (0: all)");
     cmd->add_flag("--quiet", o->quiet, "No progress lines on stderr (skipped records and checkpoints are still reported)");
     cmd->add_flag("--json", o->json, "Print a JSON summary at the end (steps, losses, out, cancelled, ...)");
-    cmd->callback([o] { runTrain(*o); });
+    cmd->callback([o, cmd] {
+        // Named as trainer_state.json names them: a resumed run warns of those its checkpoint overrides.
+        static const std::pair<const char*, const char*> kRunShaping[] = {
+            {"--mode", "mode"}, {"--lora-rank", "lora.r"}, {"--lora-alpha", "lora.alpha"},
+            {"--lora-dropout", "lora.dropout"}, {"--lora-targets", "lora.targets"}, {"--freeze-vision", "freeze_vision"},
+            {"--train-vision", "freeze_vision"}, {"--dropout", "dropout"}, {"--batch-size", "batch_size"},
+            {"--grad-accum", "gradient_accumulation"}, {"--lr", "learning_rate"}, {"--vision-lr-scale", "vision_lr_scale"},
+            {"--connector-lr-scale", "connector_lr_scale"}, {"--weight-decay", "weight_decay"},
+            {"--warmup", "warmup_steps"}, {"--min-lr-ratio", "min_learning_rate_ratio"},
+            {"--max-grad-norm", "max_grad_norm"}, {"--ref-exp-ratio", "ref_exp_ratio"},
+            {"--crop-prob", "augment.crop_probability"}, {"--min-crop-scale", "augment.min_crop_scale"},
+            {"--flip", "augment.horizontal_flip"}, {"--max-tokens", "max_tokens"}, {"--limit", "limit"}, {"--seed", "seed"}};
+        for (const auto& [option, setting] : kRunShaping)
+            if (cmd->count(option) > 0) o->trainer.givenSettings.emplace_back(setting);
+        runTrain(*o);
+    });
 }
 
 } // namespace kosmos::cli

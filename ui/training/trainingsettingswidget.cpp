@@ -323,6 +323,9 @@ std::optional<TrainingRequest> TrainingSettingsWidget::request(QString* error) c
     o.threads = mThreads->value();
     o.blasThreads = o.threads;   // a chosen thread count holds for BLAS too (its own threads oversubscribe)
     o.seed = static_cast<std::uint64_t>(mSeed->value());
+    // Every setting on the form is the user's: continuing a run warns of those its checkpoint overrides.
+    o.givenSettings = {"mode", "freeze_vision", "batch_size", "gradient_accumulation", "learning_rate", "seed"};
+    if (o.mode == "lora") o.givenSettings.insert(o.givenSettings.end(), {"lora.r", "lora.alpha"});
 
     const QString out = outputFolder();
     if (out.isEmpty()) return fail(tr("Choose an output folder for the checkpoint."));
