@@ -45,6 +45,10 @@ private slots:
         const TrainerResult r = Trainer(o).run(callbacks);
         QCOMPARE(events.size(), std::size_t(201));   // every step, then the evaluation
         QVERIFY(events.back().evaluation.has_value());
+        // The line with the score keeps the last step's figures (it is printed like the others).
+        QCOMPARE(events.back().step, std::int64_t(200));
+        QCOMPARE(events.back().learningRate, events[events.size() - 2].learningRate);
+        QVERIFY(events.back().samplesPerSecond > 0);
         QVERIFY(r.evaluation.has_value());
         qInfo("loss %.4f -> %.4f in %lld steps, %.1f samples/s", r.initialLoss, r.finalLoss,
               static_cast<long long>(r.steps), r.samplesPerSecond);
