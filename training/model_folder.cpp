@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -61,10 +62,30 @@ StagingFolder::~StagingFolder() {
     fs::remove_all(mPath, ec);
 }
 
+void StagingFolder::moveOthersIn() {
+    std::error_code ec;
+    std::vector<std::string> moved;
+    for (fs::directory_iterator it(mTarget, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        std::error_code existsError;
+        if (std::find(mOwned.begin(), mOwned.end(), name) != mOwned.end() || fs::exists(mPath + "/" + name, existsError))
+            continue;
+        std::error_code renamed;
+        fs::rename(it->path(), mPath + "/" + name, renamed);
+        if (renamed) {
+            for (const std::string& back : moved) fs::rename(mPath + "/" + back, mTarget + "/" + back, ec);
+            throw Error(mTarget + "/" + name + ": cannot keep it in the new checkpoint (" + renamed.message() + ")");
+        }
+        moved.push_back(name);
+    }
+    if (ec) throw Error(mTarget + ": cannot list (" + ec.message() + ")");
+}
+
 void StagingFolder::commit() {
     std::error_code ec;
     const std::string previous = previousOf(mTarget);
     const bool hadTarget = fs::exists(mTarget, ec);
+    if (hadTarget && mKeepOthers) moveOthersIn();
     if (hadTarget) {
         // A leftover from an earlier interrupted commit goes first; TARGET itself is the valid one.
         fs::remove_all(previous, ec);

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "model/engine/config.h"
 #include "model/engine/kosmos2_model.h"
@@ -25,14 +26,21 @@ public:
     StagingFolder& operator=(const StagingFolder&) = delete;
 
     const std::string& path() const { return mPath; }
+    // At commit, what the old folder holds besides these names (and what the new one lacks) moves into the
+    // new one: notes or files a user keeps beside a checkpoint are not deleted with the old checkpoint.
+    void keepOthersThan(std::vector<std::string> ownedNames) { mOwned = std::move(ownedNames); mKeepOthers = true; }
     // Replaces `target` (an existing folder is moved to TARGET.previous first and removed after the
     // rename). Throws kosmos::Error; the old folder is then still in place (or at TARGET.previous).
     void commit();
 
 private:
+    void moveOthersIn();
+
     std::string mTarget;
     std::string mPath;
     bool mCommitted = false;
+    bool mKeepOthers = false;
+    std::vector<std::string> mOwned;
 };
 
 // TARGET, or TARGET.previous when a commit was interrupted between its two renames.
