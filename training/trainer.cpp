@@ -47,6 +47,18 @@ std::string absolutePath(const std::string& path) {
     return ec ? path : p.lexically_normal().string();
 }
 
+// "store.db (split validation, review accepted)": a store query as a user reads it.
+std::string describeSelection(const StoreQuery& query) {
+    std::string filters;
+    const auto add = [&filters](const char* name, const std::optional<std::string>& value) {
+        if (value) filters += (filters.empty() ? "" : ", ") + std::string(name) + " " + *value;
+    };
+    add("split", query.split);
+    add("review", query.review);
+    add("source", query.source);
+    return absolutePath(query.dbPath) + (filters.empty() ? " (no split, review or source filter)" : " (" + filters + ")");
+}
+
 // The same folder, however named (a trailing slash, a link); false where either cannot be reached.
 bool sameFolder(const std::string& a, const std::string& b) {
     std::error_code error;
@@ -78,6 +90,9 @@ void checkOutputFolder(const TrainerOptions& o, bool resumingFromOut) {
     std::error_code ec;
     const std::string out = existingCheckpoint(o.outDir);
     if (!fs::exists(out, ec)) return;
+    if (!resumingFromOut && sameFolder(o.modelDir, out))
+        throw Error(o.outDir + ": is the --model folder; a checkpoint written there would replace the model it trains "
+                               "from (choose another --out)");
     if (!fs::is_directory(out, ec)) throw Error(o.outDir + ": exists and is not a folder");
     if (fs::directory_iterator(out, ec) == fs::directory_iterator()) return;
     if (!fs::exists(out + "/" + kTrainerStateJson, ec))
@@ -120,8 +135,13 @@ std::shared_ptr<const std::vector<GroundedRecord>> loadRecords(const TrainerOpti
         if (o.records->empty()) throw Error("no training record: the selection is empty");
         return o.records;
     }
+    // The first records left out are named; a file that is not GRIT at all would name every line.
+    constexpr std::size_t kNamed = 20;
+    std::size_t messages = 0;
     ReadReport report;
-    report.onMessage = cb.onMessage;
+    report.onMessage = [&](const std::string& m) {
+        if (++messages <= kNamed && cb.onMessage) cb.onMessage(m);
+    };
     std::vector<GroundedRecord> records;
     if (o.store) {
         StoreQuery query = *o.store;
@@ -136,6 +156,9 @@ std::shared_ptr<const std::vector<GroundedRecord>> loadRecords(const TrainerOpti
     } else {
         throw Error("no training data (--data FILE.jsonl or --db FILE)");
     }
+    if (messages > kNamed && cb.onMessage)
+        cb.onMessage(std::to_string(messages - kNamed) + " more messages like these (the first " + std::to_string(kNamed) +
+                     " shown)");
     if (cb.onMessage)
         cb.onMessage("training data: " + std::to_string(report.kept) + " records kept, " + std::to_string(report.skipped) +
                      " skipped, " + std::to_string(report.droppedEntities) + " entities left out");
@@ -277,6 +300,9 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         if (o.dataPath.empty() && !o.store && !o.records) {   // the same data as before
             if (resumed->store) o.store = resumed->store;
             else o.dataPath = resumed->data;
+        } else if (o.store && resumed->store && describeSelection(*o.store) != describeSelection(*resumed->store)) {
+            say("warning: the checkpoint was trained on " + describeSelection(*resumed->store) + ", this run reads " +
+                describeSelection(*o.store));
         }
         say("resuming from " + resumeDir + " at step " + std::to_string(resumed->step));
     }
@@ -284,7 +310,7 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
     validate(o);
     if (o.store) o.store->dbPath = absolutePath(o.store->dbPath);   // a resume from elsewhere finds it
     if (o.modelDir.empty()) throw Error("no base model (--model)");
-    const bool resumingFromOut = resumed && absolutePath(resumeDir) == absolutePath(existingCheckpoint(o.outDir));
+    const bool resumingFromOut = resumed && sameFolder(resumeDir, existingCheckpoint(o.outDir));
     checkOutputFolder(o, resumingFromOut);
     checkInputsExist(o);
     checkOutputWritable(o.outDir);
@@ -324,7 +350,8 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         adapters = enableLora(model, o.lora, o.seed);
         if (resumed) {
             std::string file = resumeDir + "/" + kAdapterSubfolder + "/adapter_model.safetensors";
-            if (!std::filesystem::exists(file)) file = resumeDir + "/adapter_model.safetensors";   // older layout
+            const std::string olderLayout = resumeDir + "/adapter_model.safetensors";
+            if (!std::filesystem::exists(file) && std::filesystem::exists(olderLayout)) file = olderLayout;
             loadAdapterTensors(adapters, file);
         }
     }
@@ -343,6 +370,8 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         ReadReport report;
         report.onMessage = cb.onMessage;
         evalRecords = readGritJsonl(o.evalDataPath, report);
+        if (evalRecords.empty())   // before hours of training, not at the first evaluation
+            throw Error(o.evalDataPath + ": no usable record to evaluate on (--eval-data)");
     }
     if (cancelled()) {
         say("cancelled before the first step: nothing saved");
@@ -411,6 +440,12 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         // Everything goes to a temporary folder renamed over outDir at the end: a failure (disk full)
         // leaves the previous checkpoint as it was.
         StagingFolder staging(o.outDir);
+        // What a checkpoint is made of is replaced; anything else the folder holds stays in it.
+        staging.keepOthersThan({"config.json", "generation_config.json", "preprocessor_config.json",
+                                "processor_config.json", "sentencepiece.bpe.model", "tokenizer_config.json",
+                                "special_tokens_map.json", "added_tokens.json", "tokenizer.json", "model.safetensors",
+                                kAdapterSubfolder, "adapter_model.safetensors", "adapter_config.json",
+                                kTrainerStateJson, kTrainerStateTensors});
         writeConfigFiles(staging.path(), config, filesDir);
         copyTokenizerFiles(staging.path(), filesDir);
         writeWeights(staging.path(), model);
@@ -471,6 +506,8 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
     const auto start = Clock::now();
     Clock::duration pausedFor{};
     const auto activeSeconds = [&] { return std::chrono::duration<double>(Clock::now() - start - pausedFor).count(); };
+    Clock::duration savingFor{};   // periodic saves and their evaluations: part of the ETA, not of samples/s
+    const auto trainingSeconds = [&] { return activeSeconds() - std::chrono::duration<double>(savingFor).count(); };
     std::uint64_t samplesSeen = 0;
     std::int64_t emptyMicroBatches = 0;   // in a row: more than two passes' worth means no record is usable
     std::set<std::string> reportedProblems;   // a record that cannot be prepared is named once, not every pass
@@ -554,13 +591,16 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         progress.loss = loss;
         progress.learningRate = lr;
         progress.gradNorm = gradNorm;
-        progress.samplesPerSecond = elapsed > 0 ? samplesSeen / elapsed : 0;
+        const double training = trainingSeconds();
+        progress.samplesPerSecond = training > 0 ? samplesSeen / training : 0;
         progress.etaSeconds = elapsed / static_cast<double>(step - firstStep) * static_cast<double>(o.steps - step);
         const bool periodic = o.saveEvery > 0 && step % o.saveEvery == 0 && step < o.steps;
         if (periodic) {
+            const auto savingFrom = Clock::now();
             saveGuarded();
             progress.evaluation = evaluateCheckpoint();
             if (cancelled()) progress.evaluation.reset();   // cut short: not a score
+            savingFor += Clock::now() - savingFrom;
         }
         if (cb.onProgress && (step % std::max<std::int64_t>(1, o.logEvery) == 0 || step == o.steps || progress.evaluation))
             cb.onProgress(progress);
@@ -574,8 +614,8 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         result.initialLoss = result.losses.front();
         result.finalLoss = result.losses.back();
     }
-    const double elapsed = activeSeconds();
-    result.samplesPerSecond = elapsed > 0 ? samplesSeen / elapsed : 0;
+    const double training = trainingSeconds();
+    result.samplesPerSecond = training > 0 ? samplesSeen / training : 0;
     if (result.stepsThisRun > 0) {
         if (savedStep != step) saveGuarded();   // a stop during a periodic save's evaluation: that step is saved
         result.checkpointWritten = true;

@@ -138,6 +138,7 @@ void writeTrainerState(const std::string& dir, const TrainerState& state) {
 TrainerState readTrainerState(const std::string& dir) {
     const std::string path = dir + "/" + kTrainerStateJson;
     std::error_code missing;
+    if (!std::filesystem::exists(dir, missing)) throw Error(dir + ": no such checkpoint folder");
     if (!std::filesystem::exists(path, missing))
         throw Error(dir + ": not a training checkpoint (it has no " + std::string(kTrainerStateJson) + ")");
     TrainerState state;

@@ -1,4 +1,7 @@
 // kosmos2 eval: referring-expression accuracy and grounded-caption P/R/F1 on GRIT data of the shapes world.
+#include <unistd.h>
+
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -36,13 +39,20 @@ void runEval(const EvalCommandOptions& o) {
     load.device = o.device;
     load.dtype = o.dtype;
     auto engine = Engine::load(o.model, load);
+    // On a terminal one line rewritten in place; into a log, a line at every tenth of the way.
+    const bool terminal = ::isatty(STDERR_FILENO) != 0;
+    std::size_t shownTenth = SIZE_MAX;
     training::EvalReport result = training::evaluate(
         *engine, records, o.eval,
         [&](std::size_t done, std::size_t total) {
-            if (!o.quiet) std::fprintf(stderr, "\reval %zu/%zu", done, total);
+            if (o.quiet) return;
+            const std::size_t tenth = total > 0 ? done * 10 / total : 10;
+            if (terminal) std::fprintf(stderr, "\reval %zu/%zu", done, total);
+            else if (tenth != shownTenth) std::fprintf(stderr, "eval %zu/%zu\n", done, total);
+            shownTenth = tenth;
         },
         nullptr, report.onMessage);
-    if (!o.quiet) std::fprintf(stderr, "\n");
+    if (!o.quiet && terminal) std::fprintf(stderr, "\n");
     if (warnings > kShownWarnings)
         std::fprintf(stderr, "%zu more warnings like these (the first %zu shown)\n", warnings - kShownWarnings,
                      kShownWarnings);

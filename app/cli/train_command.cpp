@@ -109,10 +109,15 @@ void addTrainCommand(CLI::App& app) {
     cmd->add_option("--model", t.modelDir, "Base model folder (with --resume: the checkpoint's base by default)");
     cmd->add_option("--data", t.dataPath, "GRIT JSONL with `image` paths relative to it");
     CLI::Option* db = cmd->add_option("--db", o->db, "Annotation store (SQLite) instead of --data");
-    cmd->add_option("--split", o->split, "With --db: train | validation | test")->needs(db);
+    cmd->add_option("--split", o->split, "With --db: train | validation | test")
+        ->needs(db)
+        ->check(CLI::IsMember({"train", "validation", "test"}));
     cmd->add_option("--review", o->review, "With --db: unreviewed | corrected | accepted | rejected (default: all but rejected)")
-        ->needs(db);
-    cmd->add_option("--source", o->source, "With --db: samples with entities from imported | model | human")->needs(db);
+        ->needs(db)
+        ->check(CLI::IsMember({"unreviewed", "corrected", "accepted", "rejected"}));
+    cmd->add_option("--source", o->source, "With --db: samples with entities from imported | model | human")
+        ->needs(db)
+        ->check(CLI::IsMember({"imported", "model", "human"}));
     cmd->add_option("--out", t.outDir, "Checkpoint folder (replaced atomically at every save)")->required();
     cmd->add_option("--resume", t.resumeDir, "Continue from this checkpoint (its settings are kept; --steps may grow, --gradient-checkpointing be added)");
     cmd->add_flag("--overwrite", t.overwrite, "Replace a checkpoint already in --out");

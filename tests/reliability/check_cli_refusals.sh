@@ -41,6 +41,7 @@ expect 2 "--num-beams" -- "$kosmos2" generate --model "$model" --image "$image" 
 expect 2 "--min-confidence" -- "$kosmos2" render --model "$model" --image "$image" --out "$scratch/r.png" --min-confidence 2
 expect 2 "--freeze-vision excludes --train-vision" -- \
     "$kosmos2" train --model "$model" --data x.jsonl --out "$scratch/o" --freeze-vision --train-vision
+expect 2 "--split: bogus not in" -- "$kosmos2" train --model "$model" --db x.db --split bogus --out "$scratch/o"
 expect 2 "--split requires --db" -- "$kosmos2" train --model "$model" --data x.jsonl --out "$scratch/o" --split train
 expect 2 "--batch-size" -- "$kosmos2" eval --model "$model" --data x.jsonl --batch-size 0
 expect 2 "^kosmos2 generate: --dtype: must be f32, f16, bf16 or int8, not f64" -- \

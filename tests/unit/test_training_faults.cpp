@@ -198,6 +198,61 @@ private slots:
         QVERIFY(!fs::exists(path("out-early")));
     }
 
+    // A checkpoint folder's other files (notes, samples) stay through every save; a run never writes over the
+    // model it trains from; an evaluation set with nothing usable is named before the first step.
+    void checkpointFoldersKeepTheirOtherFilesAndSpareTheBase() {
+        TrainerOptions o = baseOptions(mData, path("kept") + "/");   // a trailing slash, as a shell completes it
+        o.steps = 1;
+        Trainer(o).run();
+        { std::ofstream(path("kept/NOTES.md")) << "mine"; }
+        fs::create_directories(path("kept/samples"));
+        TrainerOptions more = baseOptions(mData, path("kept"));
+        more.resumeDir = path("kept") + "/";
+        more.steps = 2;
+        QCOMPARE(Trainer(more).run().steps, std::int64_t(2));
+        QVERIFY(fs::is_regular_file(path("kept/NOTES.md")));
+        QVERIFY(fs::is_directory(path("kept/samples")));
+        QCOMPARE(readTrainerState(path("kept")).step, std::int64_t(2));
+
+        TrainerOptions onItsModel = baseOptions(mData, path("kept"));
+        onItsModel.modelDir = path("kept");
+        onItsModel.overwrite = true;
+        QVERIFY2(contains(errorOf(onItsModel), "is the --model folder"), errorOf(onItsModel).c_str());
+        QCOMPARE(readTrainerState(path("kept")).step, std::int64_t(2));
+
+        { std::ofstream(path("no-eval.jsonl")) << "not json\n"; }
+        TrainerOptions eval = baseOptions(mData, path("out-no-eval"));
+        eval.evalDataPath = path("no-eval.jsonl");
+        QVERIFY2(contains(errorOf(eval), "no-eval.jsonl: no usable record to evaluate on (--eval-data)"),
+                 errorOf(eval).c_str());
+        QVERIFY(!fs::exists(path("out-no-eval")));
+        TrainerOptions nowhere = baseOptions(mData, path("out-nowhere"));
+        nowhere.resumeDir = path("no-such-checkpoint");
+        QCOMPARE(QString::fromStdString(errorOf(nowhere)),
+                 QString::fromStdString(path("no-such-checkpoint") + ": no such checkpoint folder"));
+    }
+
+    // A data file with many bad lines names the first twenty and counts the rest.
+    void manyBadRecordsAreNamedUpToALimit() {
+        {
+            std::ifstream in(mData);
+            std::ofstream mixed(path("data/many-bad.jsonl"));
+            for (int i = 0; i < 30; ++i) mixed << "not json " << i << "\n";
+            mixed << in.rdbuf();
+        }
+        std::vector<std::string> messages;
+        TrainerCallbacks callbacks;
+        callbacks.onMessage = [&](const std::string& m) { messages.push_back(m); };
+        TrainerOptions o = baseOptions(path("data/many-bad.jsonl"), path("out-many-bad"));
+        o.steps = 1;
+        QCOMPARE(Trainer(o).run(callbacks).steps, std::int64_t(1));
+        const auto named = std::count_if(messages.begin(), messages.end(),
+                                         [](const std::string& m) { return contains(m, "many-bad.jsonl line"); });
+        QCOMPARE(named, 20);
+        QVERIFY(std::any_of(messages.begin(), messages.end(),
+                            [](const std::string& m) { return contains(m, "10 more messages like these"); }));
+    }
+
     void recordsWithOnlyInvalidBoxesAreSkippedByName() {
         std::ifstream in(mData);
         std::string first, second;
