@@ -236,6 +236,8 @@ std::int64_t Database::lastInsertId() const { return sqlite3_last_insert_rowid(d
 
 std::string Database::lastError() const { return sqlite3_errmsg(db_); }
 
+bool Database::openedReadOnly() const { return sqlite3_db_readonly(db_, "main") == 1; }
+
 bool Database::lastErrorIsDamage() const {
     const int code = sqlite3_errcode(db_);
     return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;

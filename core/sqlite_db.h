@@ -96,6 +96,7 @@ public:
     int changes() const;   // rows changed by the last statement
     std::string lastError() const;   // SQLite's message for the last failure
     bool lastErrorIsDamage() const;  // that failure was a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB)
+    bool openedReadOnly() const;     // SQLite could only open the file for reading (asked for writing or not)
     bool inTransaction() const;
 
 private:

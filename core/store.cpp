@@ -1,5 +1,7 @@
 #include "core/store.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -57,9 +59,29 @@ AnnotationStore::Options AnnotationStore::takeWriterLock(const std::string& path
     return options;
 }
 
+// A file this user may not write is opened as a read-only store: asked to write, SQLite would read it all the same,
+// but then could not make the files a WAL store needs where its folder may not be written either.
+AnnotationStore::Options AnnotationStore::readOnlyWhereNotWritable(const std::string& path, Options options,
+                                                                   bool& notWritable) {
+    if (options.readOnly || !isFileStore(path) || ::access(path.c_str(), F_OK) != 0 || ::access(path.c_str(), W_OK) == 0)
+        return options;
+    notWritable = true;
+    options.readOnly = true;
+    options.create = false;
+    return options;
+}
+
 AnnotationStore::AnnotationStore(const std::string& path, const Options& options)
-    : options_(takeWriterLock(path, requireExisting(path, options), writerLock_, lockedBy_)),
+    : options_(takeWriterLock(path, readOnlyWhereNotWritable(path, requireExisting(path, options), fileNotWritable_),
+                              writerLock_, lockedBy_)),
       db_(path, options_.readOnly, options_.create) {
+    if (!options_.readOnly && db_.openedReadOnly()) {
+        // A write-protected file (permissions, a read-only mount): read it, and say why edits are not saved.
+        fileNotWritable_ = true;
+        options_.readOnly = true;
+        options_.create = false;
+        writerLock_.reset();
+    }
     db_.exec("PRAGMA busy_timeout = " + std::to_string(options_.busyTimeoutMs));
     std::int64_t applicationId = 0;
     try {
@@ -170,11 +192,16 @@ void AnnotationStore::deliver(std::vector<ChangeEvent> events) {
     }
 }
 
+std::string AnnotationStore::whyReadOnly() const {
+    if (!lockedBy_.empty()) return lockedBy_ + " has it open for writing";
+    return fileNotWritable_ ? "the file cannot be written" : std::string();
+}
+
 Transaction::Transaction(AnnotationStore& store) : store_(store) {
-    if (store_.readOnly())
-        throw Error(store_.path() + ": the store is open read-only" +
-                    (store_.lockedBy().empty() ? std::string()
-                                               : " (" + store_.lockedBy() + " has it open for writing)"));
+    if (store_.readOnly()) {
+        const std::string why = store_.whyReadOnly();
+        throw Error(store_.path() + ": the store is open read-only" + (why.empty() ? std::string() : " (" + why + ")"));
+    }
     nested_ = store_.depth_ > 0;
     pendingMark_ = store_.pending_.size();
     if (nested_) {

@@ -51,6 +51,9 @@ public:
     // Set when this store was asked for writing but opened read-only because another process writes it:
     // "kosmos2-workbench, pid 1234".
     const std::string& lockedBy() const { return lockedBy_; }
+    // Why a store asked for writing is read-only ("" when it may write, or was opened read-only on purpose):
+    // "kosmos2, pid 1234 has it open for writing", "the file cannot be written".
+    std::string whyReadOnly() const;
 
     // Change notifications inside this process. The callback must not throw.
     using Listener = std::function<void(const ChangeEvent&)>;
@@ -73,10 +76,12 @@ private:
     void deliver(std::vector<ChangeEvent> events);
     static Options takeWriterLock(const std::string& path, Options options, std::shared_ptr<void>& lock,
                                   std::string& lockedBy);
+    static Options readOnlyWhereNotWritable(const std::string& path, Options options, bool& notWritable);
 
-    // Declared before options_: takeWriterLock fills them while options_ is initialised.
+    // Declared before options_: takeWriterLock and readOnlyWhereNotWritable fill them while options_ is initialised.
     std::shared_ptr<void> writerLock_;   // StoreWriterLock while this store may write
     std::string lockedBy_;
+    bool fileNotWritable_ = false;   // asked for writing, but the file may only be read
     Options options_;
     Database db_;
     int depth_ = 0;                              // open Transaction objects

@@ -1,5 +1,8 @@
 // The store itself: opening, migrations, WAL, get/put as a unit, revisions, history, notifications,
 // paged queries with filters and sorts.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "core/change_log.h"
 #include "core/grit_codec.h"
 #include "core/sample_repository.h"
@@ -9,6 +12,7 @@
 #include "model/error.h"
 #include "test_store_support.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -291,6 +295,56 @@ private slots:
         }
         QVERIFY(!QFileInfo::exists(QString::fromStdString(path + "-wal")));
         QVERIFY(!QFileInfo::exists(QString::fromStdString(path + "-shm")));
+    }
+
+    // A store file this user may not write opens read-only and says why at the first change, in plain words.
+    void writeProtectedFilesOpenReadOnlySayingWhy() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("protected.db").toStdString();
+        {
+            AnnotationStore writer(path);
+            Sample sample = makeSample("w");
+            putSample(writer, sample, "human:ana");
+        }
+        QVERIFY(QFile::setPermissions(QString::fromStdString(path), QFileDevice::ReadOwner | QFileDevice::ReadOther |
+                                                                        QFileDevice::ReadGroup));
+        QVERIFY(QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
+                                                      QFileDevice::ReadOther | QFileDevice::WriteOther |
+                                                      QFileDevice::ExeOther));
+        // In a child process: root writes any file, so there the check runs as nobody (in a folder open to
+        // everyone, as one's own folder is open to oneself).
+        int pipeFds[2];
+        QCOMPARE(::pipe(pipeFds), 0);
+        const pid_t child = ::fork();
+        if (child == 0) {
+            ::close(pipeFds[0]);
+            if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+            std::string report;
+            try {
+                AnnotationStore store(path);
+                report = std::string(store.readOnly() ? "read-only" : "writable") + "\n" + store.whyReadOnly() + "\n";
+                Sample copy = *getSample(store, querySamples(store, PageRequest{}).front().id);
+                try {
+                    putSample(store, copy, "human:ana");
+                } catch (const kosmos::Error& e) {
+                    report += e.what();
+                }
+            } catch (const std::exception& e) {
+                report = std::string("open failed: ") + e.what();
+            }
+            [[maybe_unused]] const ssize_t written = ::write(pipeFds[1], report.data(), report.size());
+            ::_exit(0);
+        }
+        ::close(pipeFds[1]);
+        std::string report;
+        char buffer[512];
+        for (ssize_t n; (n = ::read(pipeFds[0], buffer, sizeof buffer)) > 0;) report.append(buffer, static_cast<std::size_t>(n));
+        ::close(pipeFds[0]);
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        QCOMPARE(QString::fromStdString(report),
+                 QString::fromStdString("read-only\nthe file cannot be written\n" + path +
+                                        ": the store is open read-only (the file cannot be written)"));
     }
 
     void modelPredictionsReplaceOnlyTheirCheckpoint() {
