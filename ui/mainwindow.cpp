@@ -442,11 +442,10 @@ void MainWindow::saveSession() const {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-    if (!mTrainingPanel->stopForClose()) {   // asks, then cancels and waits
+    if (!closeSample(tr("quit")) || !mTrainingPanel->stopForClose()) {   // each asks; training is then stopped
         event->ignore();
         return;
     }
-    closeSample();
     if (mRunner->isRunning()) mRunner->cancel();   // the runner's destructor waits for the current token
     if (mOptions.restoreSession) saveSession();
     event->accept();
@@ -513,6 +512,7 @@ bool MainWindow::openImage(const QString& path) {
     }
     const QFileInfo info(path);
     const QString absolute = info.absoluteFilePath();
+    if (!closeSample(tr("open %1").arg(info.fileName()))) return false;
     // Browse the image's folder unless it is already part of what the strip shows.
     if (!mThumbnails->paths().contains(absolute)) {
         const QStringList images = imageFilesInFolder(info.absolutePath());
@@ -532,6 +532,7 @@ void MainWindow::openImageData(const QImage& image, const QString& title) {
         reportError(tr("Cannot open image"), tr("%1: the data holds no image").arg(title));
         return;
     }
+    if (!closeSample(tr("open %1").arg(title))) return;
     mThumbnails->setCurrentPath({});
     setCurrentImage(image, {}, title);
     emit imageOpened({});
@@ -570,8 +571,8 @@ bool MainWindow::pasteFromClipboard() {
     return false;
 }
 
-void MainWindow::setCurrentImage(const QImage& image, const QString& path, const QString& title) {
-    closeSample();
+bool MainWindow::setCurrentImage(const QImage& image, const QString& path, const QString& title) {
+    if (!closeSample(tr("open %1").arg(title))) return false;
     ++mImageSerial;
     mDocument->setRunning(false);
     mRunStatus->clear();   // the speed of a run on the image before
@@ -579,6 +580,7 @@ void MainWindow::setCurrentImage(const QImage& image, const QString& path, const
     showStoredResult();
     updateImageStatus();
     updateActions();
+    return true;
 }
 
 void MainWindow::showStoredResult() {

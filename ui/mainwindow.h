@@ -126,7 +126,8 @@ private:
     void showStatus(const QString& message, int timeoutMs = 6000);
     void updateActions();
     void updateImageStatus();
-    void setCurrentImage(const QImage& image, const QString& path, const QString& title);
+    // False where the open sample's edits could not be saved and the user kept it open.
+    bool setCurrentImage(const QImage& image, const QString& path, const QString& title);
     void showStoredResult();
     // The store part (mainwindowstore.cpp): browser dock, File menu entries, signals, session.
     void buildStoreDock();
@@ -139,7 +140,9 @@ private:
     void buildEditing();
     void addEditMenu();
     void connectEditing();
-    void closeSample();
+    // Closes the open sample; where its last edits cannot be saved, asks before giving them up ("quit",
+    // "open another image"): false when the user keeps it open.
+    bool closeSample(const QString& then);
 
     void chooseImage();
     void chooseFolder();

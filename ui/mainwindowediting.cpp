@@ -3,6 +3,7 @@
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QMenuBar>
+#include <QMessageBox>
 
 #include "core/store.h"
 #include "ui/browser/datasetbrowser.h"
@@ -46,18 +47,14 @@ bool MainWindow::openSample(qint64 sampleId) {
         return false;
     }
     if (mEditing->isOpen() && mEditing->document()->sampleId() == sampleId) return true;
-    if (!mEditing->close()) {
-        reportError(tr("Edits not saved"), tr("The open sample's last edits could not be saved, so it stays open.\n\n%1")
-                                               .arg(mEditing->saver()->lastError()));
-        return false;
-    }
+    if (!closeSample(tr("open sample %1").arg(sampleId))) return false;
     const AnnotationSession::Loaded loaded = mEditing->load(sampleId);
     if (!loaded.sample) {
         reportError(tr("Cannot open sample"), loaded.error);
         return false;
     }
     mThumbnails->setCurrentPath({});
-    setCurrentImage(loaded.image, {}, QString::fromStdString(loaded.sample->key));
+    if (!setCurrentImage(loaded.image, {}, QString::fromStdString(loaded.sample->key))) return false;
     mEditing->open(*loaded.sample);
     QDockWidget* dock = mEditing->annotationDock();
     dock->show();
@@ -75,11 +72,19 @@ bool MainWindow::openSample(qint64 sampleId) {
     return true;
 }
 
-void MainWindow::closeSample() {
-    if (!mEditing || !mEditing->isOpen()) return;
-    if (!mEditing->close())
-        reportError(tr("Edits not saved"), tr("The last edits of the sample could not be saved.\n\n%1")
-                                               .arg(mEditing->saver()->lastError()));
+bool MainWindow::closeSample(const QString& then) {
+    if (!mEditing || !mEditing->isOpen() || mEditing->close()) return true;
+    const QString reason = mEditing->saver()->lastError();
+    if (mErrorHandler) {   // no one to ask (tests, screenshots): said, and given up
+        reportError(tr("Edits not saved"), tr("The last edits of the sample could not be saved.\n\n%1").arg(reason));
+    } else if (QMessageBox::warning(this, tr("Edits not saved"),
+                                    tr("The last edits of the sample could not be saved:\n\n%1\n\nGive them up and %2?")
+                                        .arg(reason, then),
+                                    QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Discard) {
+        return false;
+    }
+    mEditing->discard();
+    return true;
 }
 
 } // namespace kosmos::ui

@@ -20,7 +20,10 @@
 #include <QTimer>
 #include <QUndoStack>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -367,6 +370,39 @@ private slots:
             QVERIFY(e.saver->flush());
             QCOMPARE(st::getSample(*e.store, 1)->caption, std::string("a red circle near a blue square"));
         }
+    }
+
+    // Opened while another program writes the store, the editor cannot save; once that program closes the store,
+    // the edits waiting in the editor are saved.
+    void editsWaitForAnotherWriterToLetGo() {
+        const QString path = newStorePath();
+        makeStore(path, 2).reset();
+        const QByteArray lockPath = QFile::encodeName(path) + ".lock";
+        const int other = ::open(lockPath.constData(), O_RDWR | O_CREAT, 0644);
+        QVERIFY(other >= 0);
+        QCOMPARE(::flock(other, LOCK_EX | LOCK_NB), 0);
+        const std::string holder = "other-program, pid 1\n";
+        QCOMPARE(::ftruncate(other, 0), 0);
+        QCOMPARE(::pwrite(other, holder.data(), holder.size(), 0), static_cast<ssize_t>(holder.size()));
+
+        auto store = std::make_shared<st::AnnotationStore>(path.toStdString());
+        QVERIFY(store->readOnly());
+        QCOMPARE(store->whyReadOnly(), std::string("other-program, pid 1 has it open for writing"));
+        AnnotationDocument document;
+        document.open(*st::getSample(*store, 1));
+        AnnotationSaver saver(&document);
+        saver.setDelayMs(60000);
+        saver.setPollIntervalMs(0);
+        saver.setStore(store);
+        document.undoStack()->push(new SetReviewCommand(&document, st::ReviewState::Accepted));
+        QVERIFY(!saver.flush());
+        QVERIFY2(saver.lastError().contains(QStringLiteral("other-program, pid 1 has it open for writing")),
+                 qPrintable(saver.lastError()));
+
+        ::close(other);   // the other program ends
+        QVERIFY2(saver.flush(), qPrintable(saver.lastError()));
+        st::AnnotationStore reader(path.toStdString());
+        QCOMPARE(st::getSample(reader, 1)->review, st::ReviewState::Accepted);
     }
 
     void deletedSampleIsReportedNotLost() {

@@ -98,7 +98,15 @@ bool StoreController::openStore(const QString& path, bool create) {
         reportError(tr("Cannot open store"), QString::fromStdString(e.what()));
         return false;
     }
-    emit statusMessage(tr("Store %1 open").arg(QDir::toNativeSeparators(path)));
+    const std::string why = mStore->whyReadOnly();
+    if (why.empty())
+        emit statusMessage(tr("Store %1 open").arg(QDir::toNativeSeparators(path)));
+    else if (!mStore->lockedBy().empty())
+        emit statusMessage(tr("Store %1 open read-only: %2; edits are saved once it closes the store.")
+                               .arg(QDir::toNativeSeparators(path), QString::fromStdString(why)));
+    else
+        emit statusMessage(tr("Store %1 open read-only: %2, so edits cannot be saved.")
+                               .arg(QDir::toNativeSeparators(path), QString::fromStdString(why)));
     return true;
 }
 

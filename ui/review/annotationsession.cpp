@@ -199,12 +199,17 @@ void AnnotationSession::open(const st::Sample& sample) {
 
 bool AnnotationSession::close() {
     if (!mDocument->isOpen()) return true;
-    const bool saved = mSaver->flush();
+    if (!mSaver->flush()) return false;
+    discard();
+    return true;
+}
+
+void AnnotationSession::discard() {
+    if (!mDocument->isOpen()) return;
     if (mParts.canvas->tool() == mDrawTool) mParts.canvas->setTool(nullptr);
     mDocument->close();
     mParts.result->clearResult();
     mPanel->history()->clear();
-    return saved;
 }
 
 void AnnotationSession::publish(const AnnotationChange& change) {

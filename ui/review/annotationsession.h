@@ -66,8 +66,11 @@ public:
     Loaded load(qint64 sampleId) const;
     // Starts editing `sample` (its image already in the result document).
     void open(const kosmos::store::Sample& sample);
-    // Saves what is not saved yet and stops editing; false when something could not be saved.
+    // Saves what is not saved yet and stops editing; false (still open, its edits kept) when something could
+    // not be saved.
     bool close();
+    // Stops editing without saving what is not saved yet.
+    void discard();
     bool isOpen() const;
 
     // Asks the model about the open sample with the prompt panel's prompt; the answer becomes suggestions.

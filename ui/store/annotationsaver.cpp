@@ -26,10 +26,12 @@ struct AnnotationSaver::Writer {
 
     st::AnnotationStore& connection() {
         if (shared) return *shared;
-        if (!own) {
+        // Read-only because another program was writing: that program may have closed the store since.
+        if (!own || !own->lockedBy().empty()) {
             st::AnnotationStore::Options options;
             options.create = false;
-            own = std::make_unique<st::AnnotationStore>(path, options);
+            auto fresh = std::make_unique<st::AnnotationStore>(path, options);
+            if (!own || fresh->lockedBy().empty()) own = std::move(fresh);
         }
         return *own;
     }
