@@ -1,4 +1,6 @@
 #include <QApplication>
+#include <QSettings>
+#include <QTemporaryDir>
 
 #include "model/engine/runtime_info.h"
 #include "ui/appicon.h"
@@ -29,6 +31,13 @@ int main(int argc, char** argv) {
     QApplication::setWindowIcon(kosmos::ui::applicationIcon());
 
     const kosmos::ui::StartupOptions options = kosmos::ui::parseStartupOptions(app);
+    // --no-session (and --screenshot): settings live in a folder removed at exit, so the last session's are not
+    // read and this one's (recent files, folders, window layout) are not kept.
+    QTemporaryDir throwawaySettings;
+    if (options.noSession) {
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, throwawaySettings.path());
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, throwawaySettings.path());
+    }
     kosmos::ui::MainWindow window(kosmos::ui::MainWindowOptions{!options.noSession, options.model.isEmpty()});
     window.show();
     kosmos::ui::StartupSequence startup(&window, options);

@@ -163,6 +163,8 @@ if [ $has_gui -eq 1 ]; then
   check "screenshot saved" test -s "$shot"
   [ -s "$shot" ] && echo "screenshot: $(png_size "$shot")"
   check "screenshot is a PNG" test "$(head -c 8 "$shot" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a
+  # --screenshot implies --no-session: no settings (recent files, folders) are left for the next start.
+  check "--screenshot kept no settings" test -z "$(find "$home" -name '*.conf' 2>/dev/null)"
 fi
 
 find "$root" -printf '%P %s %T@\n' | sort >"$scratch/tree.after"
