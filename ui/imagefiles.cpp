@@ -85,6 +85,10 @@ ReadImageResult readImage(const QString& path) {
         result.error = QObject::tr("%1: not a file").arg(name);
         return result;
     }
+    if (info.size() == 0) {
+        result.error = QObject::tr("%1: empty file").arg(name);
+        return result;
+    }
     QImageReader reader(path);
     reader.setAutoTransform(true);
     reader.setAllocationLimit(1024);   // MB: a 16k x 16k RGBA image, no more

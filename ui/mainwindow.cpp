@@ -505,9 +505,16 @@ bool MainWindow::openPath(const QString& path) {
 }
 
 bool MainWindow::openImage(const QString& path) {
+    QString error;
+    if (showImageFile(path, error)) return true;
+    if (!error.isEmpty()) reportError(tr("Cannot open image"), error);
+    return false;
+}
+
+bool MainWindow::showImageFile(const QString& path, QString& error) {
     ReadImageResult read = readImage(path);
     if (read.image.isNull()) {
-        reportError(tr("Cannot open image"), read.error);
+        error = read.error.isEmpty() ? tr("%1: cannot open").arg(QDir::toNativeSeparators(path)) : read.error;
         return false;
     }
     const QFileInfo info(path);
@@ -547,7 +554,24 @@ bool MainWindow::openFolder(const QString& folder) {
     mThumbnails->setImages(images);
     mFolderDock->show();
     mRecentImages->add(folder);
-    return openImage(images.first());
+    // The first image that opens is shown; those before it that do not are named in the status bar.
+    QStringList unreadable;
+    for (const QString& image : images) {
+        QString error;
+        if (showImageFile(image, error)) {
+            if (!unreadable.isEmpty())
+                showStatus(tr("Passed over %1 that could not be opened: %2")
+                               .arg(countOf(unreadable.size(), tr("image"), tr("images")), unreadable.join(QStringLiteral("; "))),
+                           0);
+            return true;
+        }
+        if (error.isEmpty()) return false;   // the open sample was kept
+        unreadable.append(error);
+    }
+    reportError(tr("Cannot open image"), tr("None of the %1 in %2 could be opened; the first: %3")
+                                             .arg(countOf(images.size(), tr("image"), tr("images")),
+                                                  QDir::toNativeSeparators(folder), unreadable.first()));
+    return false;
 }
 
 bool MainWindow::pasteFromClipboard() {

@@ -128,6 +128,9 @@ private:
     void updateImageStatus();
     // False where the open sample's edits could not be saved and the user kept it open.
     bool setCurrentImage(const QImage& image, const QString& path, const QString& title);
+    // openImage without the error dialog: false with `error` set where the file cannot be read, false with it
+    // empty where the user kept an open sample with unsaved edits.
+    bool showImageFile(const QString& path, QString& error);
     void showStoredResult();
     // The store part (mainwindowstore.cpp): browser dock, File menu entries, signals, session.
     void buildStoreDock();

@@ -324,6 +324,22 @@ private slots:
         QTemporaryDir empty;
         QVERIFY(!second.openFolder(empty.path()));
         QCOMPARE(errors.size(), 1);
+
+        // A folder whose first images cannot be opened shows the first one that can, and names the others.
+        QVERIFY(QFile(folder.filePath(QStringLiteral("img0.png"))).open(QIODevice::WriteOnly));   // empty
+        {
+            QFile f(folder.filePath(QStringLiteral("img00.png")));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("not a picture at all");
+        }
+        TestWindow third;
+        QVERIFY(third.openFolder(folder.path()));
+        QVERIFY(third.errors.isEmpty());
+        QCOMPARE(QFileInfo(third.document()->imagePath()).fileName(), QStringLiteral("img1.png"));
+        const QString status = third.statusBar()->currentMessage();
+        QVERIFY2(status.contains(QStringLiteral("Passed over 2 images")) &&
+                     status.contains(QStringLiteral("img0.png: empty file")),
+                 qPrintable(status));
     }
 
     // A file of the folder that cannot be read is marked in the strip (icon and tooltip) before it is clicked.
