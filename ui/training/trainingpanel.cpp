@@ -222,10 +222,11 @@ bool TrainingPanel::start() {
     mLastChartStep = -1;
     mPaused = false;
     mCheckpoint.clear();
-    mBefore->setText(request->evaluateBefore && !request->options.evalDataPath.empty() ? tr("evaluating…") : tr("—"));
-    mAfter->setText(tr("—"));
-    mBefore->setToolTip({});
-    mAfter->setToolTip({});
+    const bool evaluates = !request->options.evalDataPath.empty();
+    mBefore->setText(!evaluates ? tr("no eval set") : request->evaluateBefore ? tr("evaluating…") : tr("not asked for"));
+    mAfter->setText(evaluates ? tr("—") : tr("no eval set"));
+    mBefore->setToolTip(evaluates ? QString() : tr("Choose an eval set (held-out GRIT JSONL) to score the model"));
+    mAfter->setToolTip(mBefore->toolTip());
     mProgress->setRange(0, static_cast<int>(std::min<std::int64_t>(request->options.steps, INT_MAX)));
     mProgress->setValue(0);
     mProgress->setFormat(tr("%v / %m steps"));
