@@ -52,6 +52,15 @@ Sample makeSample(const std::string& key, const std::string& caption = "a red ci
     return sample;
 }
 
+// A store file of one sample in `dir`, closed again; its path.
+std::string storeOfOneSample(const QTemporaryDir& dir, const char* name) {
+    const std::string path = dir.filePath(QString::fromLatin1(name)).toStdString();
+    AnnotationStore writer(path);
+    Sample sample = makeSample("one");
+    putSample(writer, sample, "human:ana");
+    return path;
+}
+
 } // namespace
 
 class TestStore : public QObject {
@@ -271,12 +280,7 @@ private slots:
     // Reading a store (stats, export, check) leaves no -wal and -shm files behind once it is closed.
     void readersLeaveNoLogFilesBehind() {
         QTemporaryDir dir;
-        const std::string path = dir.filePath("read.db").toStdString();
-        {
-            AnnotationStore writer(path);
-            Sample sample = makeSample("r");
-            putSample(writer, sample, "human:ana");
-        }
+        const std::string path = storeOfOneSample(dir, "read.db");
         QVERIFY(!QFileInfo::exists(QString::fromStdString(path + "-wal")));
         AnnotationStore::Options readOnly;
         readOnly.readOnly = true;
@@ -300,12 +304,7 @@ private slots:
     // A store file this user may not write opens read-only and says why at the first change, in plain words.
     void writeProtectedFilesOpenReadOnlySayingWhy() {
         QTemporaryDir dir;
-        const std::string path = dir.filePath("protected.db").toStdString();
-        {
-            AnnotationStore writer(path);
-            Sample sample = makeSample("w");
-            putSample(writer, sample, "human:ana");
-        }
+        const std::string path = storeOfOneSample(dir, "protected.db");
         QVERIFY(QFile::setPermissions(QString::fromStdString(path), QFileDevice::ReadOwner | QFileDevice::ReadOther |
                                                                         QFileDevice::ReadGroup));
         QVERIFY(QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
