@@ -66,6 +66,8 @@ void SampleListModel::recount(bool reset, bool withFacets) {
     store::SampleFacets facets = withFacets ? store::SampleFacets{} : mFacets;
     if (mStore) {
         try {
+            // One snapshot: an import committing between the two counts would make "N of M" of an unfiltered view.
+            store::ReadSnapshot snapshot(*mStore);
             mDataVersion = mStore->dataVersion();
             shown = store::countSamples(*mStore, mQuery.filter);
             if (withFacets) facets = store::countFacets(*mStore);
