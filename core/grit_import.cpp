@@ -47,6 +47,12 @@ std::string shardStem(const std::string& path) {
     return name;
 }
 
+// Where a shard's images go below the media folder: its name and a digest of its path, so that shards of the
+// same name in different folders (train/00000.tar, val/00000.tar) never share an image file.
+std::string shardFolder(const std::string& shardPath) {
+    return shardStem(shardPath) + "-" + sha256Hex(absolutePath(shardPath)).substr(0, 8);
+}
+
 // A member name made safe to use below a folder: no root, no "..", no empty parts.
 fs::path safeRelative(const std::string& member) {
     fs::path out;
@@ -254,7 +260,7 @@ private:
                                  RejectReason& reason) {
         if (mediaDir_.empty()) return "no media folder to hold the images of " + sourcePath;
         ImageInfo image;
-        image.path = absolutePath((fs::path(mediaDir_) / shardStem(sourcePath) / safeRelative(record.imageMember)).string());
+        image.path = absolutePath((fs::path(mediaDir_) / shardFolder(sourcePath) / safeRelative(record.imageMember)).string());
         if (findImage(image)) {
             sample.image = image;
             return {};

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <vector>
 
 #include "core/line_reader.h"
@@ -86,7 +87,7 @@ public:
     FolderSource(const std::string& path, const SourceLimits& limits) : root_(absolutePath(path)), limits_(limits) {
         std::error_code error;
         if (!fs::is_directory(root_, error)) throw Error(path + ": not a folder");
-        enterFolder(root_, path);
+        if (std::string problem = enterFolder(root_); !problem.empty()) throw Error(path + ": " + problem);
     }
 
     bool next(SourceRecord& record) override {
@@ -99,13 +100,25 @@ public:
             const Entry entry = folder.entries[folder.next++];
             const fs::path path = folder.path / entry.name;
             if (entry.isFolder) {
-                enterFolder(path, path.string());
+                if (std::string problem = enterFolder(path); !problem.empty()) {
+                    // A shard folder that cannot be read is a rejected record, not a silent gap in the data.
+                    record = SourceRecord{};
+                    record.file = root_;
+                    record.location = path.lexically_relative(root_).string() + "/";
+                    record.problem = problem;
+                    return true;
+                }
                 continue;
             }
             std::error_code error;
-            if (!endsWith(lower(entry.name), ".json") || endsWith(entry.name, "_stats.json") ||
-                !fs::is_regular_file(path, error)) {
-                continue;
+            if (endsWith(entry.name, "_stats.json")) continue;
+            if (!fs::is_regular_file(path, error)) {
+                if (!fs::is_symlink(path, error) || fs::exists(path, error)) continue;   // a device, a socket
+                record = SourceRecord{};
+                record.file = root_;
+                record.location = path.lexically_relative(root_).string();
+                record.problem = "a link to a file that does not exist";
+                return true;
             }
             makeRecord(path, record);
             return true;
@@ -146,7 +159,7 @@ private:
 
     struct Entry {
         std::string name;
-        bool isFolder = false;   // a folder itself, not a link to one (links to folders are not followed)
+        bool isFolder = false;   // a folder or a link to one
     };
     struct Folder {
         fs::path path;
@@ -154,29 +167,33 @@ private:
         std::size_t next = 0;
     };
 
-    // A subfolder that may not be listed is passed over, as `find` would; the root must be readable.
-    void enterFolder(const fs::path& path, const std::string& shown) {
+    // Lists a folder into open_, or says why it cannot be read. Links to folders are followed; a folder already
+    // being read (a link loop) or read before (two links to one shard) is not read again.
+    std::string enterFolder(const fs::path& path) {
         std::error_code error;
-        const bool isRoot = open_.empty();
-        fs::directory_iterator it(path, isRoot ? fs::directory_options::none
-                                               : fs::directory_options::skip_permission_denied, error);
+        const fs::path identity = fs::canonical(path, error);
+        if (error) return "cannot read the folder: " + error.message();
+        if (!entered_.insert(identity.string()).second) return {};
+        fs::directory_iterator it(path, error);
         Folder folder{path, {}, 0};
         for (; !error && it != fs::directory_iterator(); it.increment(error)) {
             std::error_code typeError;
-            const bool isFolder = it->is_directory(typeError) && !it->is_symlink(typeError);
+            const bool isFolder = it->is_directory(typeError);
             std::string name = it->path().filename().string();
             // Only what can be a record is kept: a shard's images and captions would triple the listing.
             if (isFolder || endsWith(lower(name), ".json")) folder.entries.push_back({std::move(name), isFolder});
         }
-        if (error) throw Error(shown + ": cannot list: " + error.message());
+        if (error) return "cannot list: " + error.message();
         std::sort(folder.entries.begin(), folder.entries.end(),
                   [](const Entry& a, const Entry& b) { return a.name < b.name; });
         open_.push_back(std::move(folder));
+        return {};
     }
 
     std::string root_;
     SourceLimits limits_;
     std::vector<Folder> open_;   // the folders being read, outermost first
+    std::set<std::string> entered_;   // canonical paths of the folders read
     std::uint64_t bytes_ = 0;
 };
 

@@ -219,6 +219,32 @@ private slots:
         QCOMPARE(reported, expected);
     }
 
+    // Links: a linked shard folder is read (once, however many links lead to it, and a loop ends); a link to a
+    // record that does not exist is a rejected record, not a silent gap.
+    void followsLinkedShardFolders() {
+        QTemporaryDir dir;
+        const std::string shards = dir.path().toStdString() + "/shards";
+        const std::string root = dir.path().toStdString() + "/dataset";
+        fs::create_directories(shards + "/00001");
+        fs::create_directories(root + "/00000");
+        store_test::writeFile(shards + "/00001/000000010.json", store_test::gritRecord("000000010").dump());
+        store_test::writeFile(shards + "/00001/000000010.jpg", store_test::sampleJpeg());
+        store_test::writeFile(root + "/00000/000000000.json", store_test::gritRecord("000000000").dump());
+        store_test::writeFile(root + "/00000/000000000.jpg", store_test::sampleJpeg());
+        fs::create_directory_symlink(shards + "/00001", root + "/00001");
+        fs::create_directory_symlink(shards + "/00001", root + "/00001-again");
+        fs::create_directory_symlink(root, root + "/00000/loop");
+        fs::create_symlink(root + "/00000/gone.json", root + "/00000/000000001.json");
+
+        AnnotationStore store(":memory:");
+        const Collected result = runImport(store, {root});
+        QCOMPARE(result.summary.imported, std::int64_t(2));
+        QVERIFY(getSampleByKey(store, "000000010"));
+        QCOMPARE(result.issues.size(), std::size_t(1));
+        QCOMPARE(QString::fromStdString(result.issues[0].location), QStringLiteral("00000/000000001.json"));
+        QCOMPARE(QString::fromStdString(result.issues[0].message), QStringLiteral("a link to a file that does not exist"));
+    }
+
     void importsWebdatasetShardsAndResumes() {
         QTemporaryDir dir;
         const std::string root = dir.path().toStdString();
@@ -246,14 +272,15 @@ private slots:
         QCOMPARE(result.at("member 000000002.json")->reason, RejectReason::UnreadableImage);
         QCOMPARE(result.at("member 000000004.json")->reason, RejectReason::InvalidRecord);   // no JSON member
         const auto first = getSampleByKey(store, "000000000");
-        QCOMPARE(QString::fromStdString(first->image->path), QString::fromStdString(root + "/media/shard-00001/000000000.jpg"));
+        const std::string media = root + "/media/shard-00001-" + sha256Hex(shard).substr(0, 8);
+        QCOMPARE(QString::fromStdString(first->image->path), QString::fromStdString(media + "/000000000.jpg"));
         QCOMPARE(store_test::readFile(first->image->path), store_test::sampleJpeg());
         QCOMPARE(QString::fromStdString(first->sourceFile), QString::fromStdString(shard));
         const auto third = getSampleByKey(store, "000000003");
         QCOMPARE(third->image->width, 40);
         const auto escaped = getSampleByKey(store, "000000005");
         QVERIFY(escaped);
-        QVERIFY(escaped->image->path.rfind(root + "/media/shard-00001/", 0) == 0);
+        QVERIFY(escaped->image->path.rfind(media + "/", 0) == 0);
         QVERIFY(!fs::exists(root + "/escape"));
         QVERIFY(!fs::exists(fs::path(root).parent_path() / "escape"));
 
@@ -270,7 +297,23 @@ private slots:
         result = runImport(store, {compressed}, options);
         QCOMPARE(result.summary.imported, std::int64_t(1));
         QCOMPARE(QString::fromStdString(getSampleByKey(store, "000000010")->image->path),
-                 QString::fromStdString(root + "/media/shard-00002/000000010.png"));
+                 QString::fromStdString(root + "/media/shard-00002-" + sha256Hex(compressed).substr(0, 8) +
+                                        "/000000010.png"));
+
+        // Shards of the same name in two folders (train/ and val/ sets) keep their images apart.
+        fs::create_directories(root + "/train");
+        fs::create_directories(root + "/val");
+        store_test::writeTar(root + "/train/00000.tar", {{"000000000.jpg", store_test::sampleJpeg()},
+                                                         {"000000000.json", store_test::gritRecord("train-0").dump()}});
+        store_test::writeTar(root + "/val/00000.tar", {{"000000000.jpg", store_test::samplePng()},   // same name
+                                                       {"000000000.json", store_test::gritRecord("val-0").dump()}});
+        result = runImport(store, {root + "/train/00000.tar", root + "/val/00000.tar"}, options);
+        QCOMPARE(result.summary.imported, std::int64_t(2));
+        const auto trainImage = getSampleByKey(store, "train-0")->image;
+        const auto valImage = getSampleByKey(store, "val-0")->image;
+        QVERIFY(trainImage->path != valImage->path);
+        QCOMPARE(store_test::readFile(valImage->path), store_test::samplePng());
+        QCOMPARE(valImage->width, 40);
 
         // A shard cut short: what precedes the damage is imported, the shard is reported.
         const std::string whole = store_test::readFile(shard);
