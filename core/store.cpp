@@ -49,6 +49,17 @@ AnnotationStore::Options AnnotationStore::takeWriterLock(const std::string& path
     if (options.readOnly || !isFileStore(path)) return options;
     std::string holder;
     lock = StoreWriterLock::acquire(path, holder);
+    if (lock) {
+        // No other writer: log files this user cannot write were left by someone who could only read the store,
+        // and SQLite would refuse every change with "attempt to write a readonly database".
+        for (const char* suffix : {"-wal", "-shm"}) {
+            const std::string file = path + suffix;
+            if (::access(file.c_str(), F_OK) == 0 && ::access(file.c_str(), W_OK) != 0)
+                throw Error(path + ": " + file + " cannot be written by this user (a program that could only read the "
+                            "store left it); delete " + path + "-wal and " + path + "-shm while no program has the "
+                            "store open");
+        }
+    }
     if (lock || holder.empty()) return options;
     if (options.whenLocked == Options::WhenLocked::Fail)
         throw Error(path + ": the store is open for writing in another program (" + holder +

@@ -3,6 +3,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
 #include "core/change_log.h"
 #include "core/grit_codec.h"
 #include "core/sample_repository.h"
@@ -59,6 +63,34 @@ std::string storeOfOneSample(const QTemporaryDir& dir, const char* name) {
     Sample sample = makeSample("one");
     putSample(writer, sample, "human:ana");
     return path;
+}
+
+// What `work` returns (or "failed: " and the error it throws), run in a child process as nobody where this is root
+// (root writes any file), so that a permission check means what it means to a user.
+std::string asNobody(const std::function<std::string()>& work) {
+    int pipeFds[2];
+    if (::pipe(pipeFds) != 0) return "no pipe";
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::close(pipeFds[0]);
+        if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+        std::string report;
+        try {
+            report = work();
+        } catch (const std::exception& e) {
+            report = std::string("failed: ") + e.what();
+        }
+        [[maybe_unused]] const ssize_t written = ::write(pipeFds[1], report.data(), report.size());
+        ::_exit(0);
+    }
+    ::close(pipeFds[1]);
+    std::string report;
+    char buffer[512];
+    for (ssize_t n; (n = ::read(pipeFds[0], buffer, sizeof buffer)) > 0;) report.append(buffer, static_cast<std::size_t>(n));
+    ::close(pipeFds[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return report;
 }
 
 } // namespace
@@ -310,40 +342,44 @@ private slots:
         QVERIFY(QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
                                                       QFileDevice::ReadOther | QFileDevice::WriteOther |
                                                       QFileDevice::ExeOther));
-        // In a child process: root writes any file, so there the check runs as nobody (in a folder open to
-        // everyone, as one's own folder is open to oneself).
-        int pipeFds[2];
-        QCOMPARE(::pipe(pipeFds), 0);
-        const pid_t child = ::fork();
-        if (child == 0) {
-            ::close(pipeFds[0]);
-            if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
-            std::string report;
+        const std::string report = asNobody([&] {
+            std::string out;
+            AnnotationStore store(path);
+            out = std::string(store.readOnly() ? "read-only" : "writable") + "\n" + store.whyReadOnly() + "\n";
+            Sample copy = *getSample(store, querySamples(store, PageRequest{}).front().id);
             try {
-                AnnotationStore store(path);
-                report = std::string(store.readOnly() ? "read-only" : "writable") + "\n" + store.whyReadOnly() + "\n";
-                Sample copy = *getSample(store, querySamples(store, PageRequest{}).front().id);
-                try {
-                    putSample(store, copy, "human:ana");
-                } catch (const kosmos::Error& e) {
-                    report += e.what();
-                }
-            } catch (const std::exception& e) {
-                report = std::string("open failed: ") + e.what();
+                putSample(store, copy, "human:ana");
+            } catch (const kosmos::Error& e) {
+                out += e.what();
             }
-            [[maybe_unused]] const ssize_t written = ::write(pipeFds[1], report.data(), report.size());
-            ::_exit(0);
-        }
-        ::close(pipeFds[1]);
-        std::string report;
-        char buffer[512];
-        for (ssize_t n; (n = ::read(pipeFds[0], buffer, sizeof buffer)) > 0;) report.append(buffer, static_cast<std::size_t>(n));
-        ::close(pipeFds[0]);
-        int status = 0;
-        ::waitpid(child, &status, 0);
+            return out;
+        });
         QCOMPARE(QString::fromStdString(report),
                  QString::fromStdString("read-only\nthe file cannot be written\n" + path +
                                         ": the store is open read-only (the file cannot be written)"));
+    }
+
+    // Log files this user cannot write (left by someone who could only read the store) are named when the store
+    // is opened for writing, with what to do; SQLite would refuse every change without saying why.
+    void logFilesLeftByAReaderAreNamed() {
+        QTemporaryDir dir;
+        QVERIFY(QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
+                                                      QFileDevice::ReadOther | QFileDevice::WriteOther |
+                                                      QFileDevice::ExeOther));
+        const std::string path = dir.filePath("shared.db").toStdString();
+        const std::string report = asNobody([&] {
+            { AnnotationStore created(path); }
+            for (const char* suffix : {"-wal", "-shm"}) {
+                std::ofstream(path + suffix).put('\0');
+                std::filesystem::permissions(path + suffix, std::filesystem::perms::owner_read);
+            }
+            AnnotationStore writer(path);
+            return std::string("opened");
+        });
+        QCOMPARE(QString::fromStdString(report),
+                 QString::fromStdString("failed: " + path + ": " + path + "-wal cannot be written by this user (a "
+                                        "program that could only read the store left it); delete " + path +
+                                        "-wal and " + path + "-shm while no program has the store open"));
     }
 
     void modelPredictionsReplaceOnlyTheirCheckpoint() {
