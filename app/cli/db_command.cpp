@@ -72,7 +72,8 @@ public:
         last_ = now;
         char line[512];
         const double rate = p.seconds > 0 ? double(p.imported + p.alreadyStored + p.rejected) / p.seconds : 0;
-        std::string where = std::filesystem::path(p.source).filename().string();
+        const std::filesystem::path source = std::filesystem::path(p.source).lexically_normal();
+        std::string where = (source.has_filename() ? source : source.parent_path()).filename().string();
         if (p.bytesTotal > 0) {
             where += " " + std::to_string(static_cast<int>(100.0 * double(p.bytesDone) / double(p.bytesTotal))) + "%";
         }
@@ -94,6 +95,20 @@ private:
     std::chrono::steady_clock::time_point last_{};
 };
 
+// A folder of webdataset shards is read for .json records only: where one holds .tar files, say how to give them.
+std::string shardHint(const std::vector<std::string>& sources) {
+    for (const std::string& source : sources) {
+        std::error_code error;
+        if (!std::filesystem::is_directory(source, error)) continue;
+        for (std::filesystem::directory_iterator it(source, error), end; !error && it != end; it.increment(error)) {
+            if (it->path().filename().string().find(".tar") != std::string::npos)
+                return " (" + source + " holds .tar shards: a folder is read for .json records; give the shards "
+                       "themselves, e.g. " + (std::filesystem::path(source) / "*.tar").string() + ")";
+        }
+    }
+    return {};
+}
+
 void runImport(const DbArgs& args) {
     ImportOptions options;
     options.split = splitOption(args.split);
@@ -104,6 +119,9 @@ void runImport(const DbArgs& args) {
     std::error_code error;
     if (std::filesystem::exists(args.db, error) && ::access(args.db.c_str(), W_OK) != 0)
         throw CommandError{args.db + ": cannot import into it (" + std::strerror(errno) + ")"};
+    // A mistyped source is named before a new store is created for nothing.
+    for (const std::string& source : args.sources)
+        if (!std::filesystem::exists(source, error)) throw CommandError{source + ": no such file or folder"};
     AnnotationStore store(args.db);
     ProgressLine progress(args.quiet || args.json);
     options.onProgress = [&](const ImportProgress& p) { progress.show(p); };
@@ -145,7 +163,7 @@ void runImport(const DbArgs& args) {
     if (summary.imported == 0 && summary.alreadyStored == 0 && !summary.cancelled) {
         throw CommandError{summary.rejected > 0 ? "no record could be imported: every one of the " +
                                                       std::to_string(summary.rejected) + " read was rejected"
-                                                : "the sources hold no GRIT records"};
+                                                : "the sources hold no GRIT records" + shardHint(args.sources)};
     }
 }
 

@@ -113,6 +113,12 @@ mkdir "$scratch/empty-folder"
 expect 1 "no record could be imported: every one of the [0-9]+ read was rejected" -- \
     "$kosmos2" db import --db "$scratch/other.db" --quiet "$scratch/random.jsonl"
 expect 1 "the sources hold no GRIT records" -- "$kosmos2" db import --db "$scratch/other.db" --quiet "$scratch/empty-folder"
+# A folder of .tar shards says how to give them; a source that does not exist is named before a store is made.
+mkdir "$scratch/shard-folder" && : >"$scratch/shard-folder/00000.tar"
+expect 1 "holds .tar shards: a folder is read for .json records" -- \
+    "$kosmos2" db import --db "$scratch/other.db" --quiet "$scratch/shard-folder"
+expect 1 "no-such.jsonl: no such file or folder" -- "$kosmos2" db import --db "$scratch/never.db" "$scratch/no-such.jsonl"
+[[ ! -e "$scratch/never.db" ]] || fail "db import of a missing source created the store"
 
 # db export onto the store: refused, the store keeps its samples.
 db=$scratch/store.db
