@@ -5,9 +5,11 @@
 // its last step saved; an incomplete form and unusable data are reported.
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLineSeries>
@@ -261,6 +263,25 @@ private slots:
         QVERIFY(record.outcome.result.cancelled);
         QVERIFY(record.outcome.result.checkpointWritten);
         QVERIFY(QFileInfo(out + QStringLiteral("/model.safetensors")).isFile());
+    }
+
+    // Choosing to continue a checkpoint shows its own step count in the form.
+    void continuingACheckpointShowsItsStepCount() {
+        const QString out = mDir.path() + QStringLiteral("/to-continue");
+        QVERIFY(QDir().mkpath(out));
+        QFile state(out + QStringLiteral("/trainer_state.json"));
+        QVERIFY(state.open(QIODevice::WriteOnly));
+        state.write(R"({"format": "kosmos2-workbench-trainer-state", "step": 12, "total_steps": 40})");
+        state.close();
+        TestWindow window;
+        window.showTrainingPanel();
+        TrainingSettingsWidget* settings = window.trainingPanel()->settings();
+        settings->setSteps(500);
+        settings->setOutputFolder(out);
+        QCOMPARE(settings->findChild<QSpinBox*>(QStringLiteral("trainingSteps"))->value(), 500);   // "keep" chosen
+        auto* existing = settings->findChild<QComboBox*>(QStringLiteral("trainingExisting"));
+        existing->setCurrentIndex(existing->findData(QStringLiteral("resume")));
+        QCOMPARE(settings->findChild<QSpinBox*>(QStringLiteral("trainingSteps"))->value(), 40);
     }
 
     void incompleteFormAndUnusableDataAreReported() {

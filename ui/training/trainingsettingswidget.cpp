@@ -5,16 +5,21 @@
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLineEdit>
 #include <QRadioButton>
 #include <QSpinBox>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace kosmos::ui {
 
@@ -215,6 +220,16 @@ QWidget* TrainingSettingsWidget::buildRunGroup() {
     mExisting->addItem(tr("Continue an existing checkpoint"), QStringLiteral("resume"));
     mExisting->addItem(tr("Replace an existing checkpoint"), QStringLiteral("replace"));
     form->addRow(tr("If it holds one"), mExisting);
+    // Continuing a checkpoint shows its own step count: the form's default would end the run early or refuse it.
+    const auto showCheckpointSteps = [this] {
+        if (mExisting->currentData().toString() != QLatin1String("resume")) return;
+        QFile state(outputFolder() + QStringLiteral("/trainer_state.json"));
+        if (state.size() > (64 << 20) || !state.open(QIODevice::ReadOnly)) return;
+        const qint64 total = QJsonDocument::fromJson(state.readAll()).object().value(QStringLiteral("total_steps")).toInteger();
+        if (total > 0) mSteps->setValue(static_cast<int>(std::min<qint64>(total, mSteps->maximum())));
+    };
+    connect(mExisting, &QComboBox::currentIndexChanged, this, showCheckpointSteps);
+    connect(mOutput, &QLineEdit::textChanged, this, showCheckpointSteps);
     return group(tr("Evaluation and output"), form);
 }
 
