@@ -71,6 +71,10 @@ std::string shortSql(const std::string& sql) {
 
 } // namespace
 
+bool isFileStore(const std::string& path) {
+    return !path.empty() && path != ":memory:" && path.rfind("file:", 0) != 0;
+}
+
 Statement::Statement(sqlite3* db, const std::string& sql, const std::string& dbPath) : db_(db), dbPath_(dbPath) {
     const int rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                                       &stmt_, nullptr);
@@ -173,7 +177,7 @@ Database::Database(const std::string& path, bool readOnly, bool create) : path_(
         return true;
     }();
     (void)configured;
-    const bool fileStore = path != ":memory:" && path.rfind("file:", 0) != 0;
+    const bool fileStore = isFileStore(path);
     // Read-only use of a file this user may write: opened for writing, with every change refused (query_only),
     // so that closing it leaves no -wal and -shm files behind.
     const bool queryOnly = readOnly && fileStore && writableFileAndFolder(path);

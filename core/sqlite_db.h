@@ -75,6 +75,9 @@ private:
     Statement* statement_;
 };
 
+// Whether `path` names a database file (not ":memory:" or a "file:" URI).
+bool isFileStore(const std::string& path);
+
 class Database {
 public:
     // Opens (creating when `create`) the file; ":memory:" is an in-memory database.

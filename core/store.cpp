@@ -29,10 +29,6 @@ bool startsLikeSqlite(const std::string& path) {
     return file.read(header, sizeof header) && std::memcmp(header, "SQLite format 3", 16) == 0;
 }
 
-bool isFileStore(const std::string& path) {
-    return !path.empty() && path != ":memory:" && path.rfind("file:", 0) != 0;
-}
-
 // A store that must exist is checked before anything else: no lock file beside a folder, and a reason
 // SQLite would not give ("unable to open database file").
 const AnnotationStore::Options& requireExisting(const std::string& path, const AnnotationStore::Options& options) {
