@@ -102,10 +102,7 @@ public:
             if (entry.isFolder) {
                 if (std::string problem = enterFolder(path); !problem.empty()) {
                     // A shard folder that cannot be read is a rejected record, not a silent gap in the data.
-                    record = SourceRecord{};
-                    record.file = root_;
-                    record.location = path.lexically_relative(root_).string() + "/";
-                    record.problem = problem;
+                    unreadable(path.lexically_relative(root_).string() + "/", std::move(problem), record);
                     return true;
                 }
                 continue;
@@ -114,10 +111,7 @@ public:
             if (endsWith(entry.name, "_stats.json")) continue;
             if (!fs::is_regular_file(path, error)) {
                 if (!fs::is_symlink(path, error) || fs::exists(path, error)) continue;   // a device, a socket
-                record = SourceRecord{};
-                record.file = root_;
-                record.location = path.lexically_relative(root_).string();
-                record.problem = "a link to a file that does not exist";
+                unreadable(path.lexically_relative(root_).string(), "a link to a file that does not exist", record);
                 return true;
             }
             makeRecord(path, record);
@@ -166,6 +160,14 @@ private:
         std::vector<Entry> entries;   // sorted by name
         std::size_t next = 0;
     };
+
+    // A record standing for something below the root that could not be read: rejected, with its reason.
+    void unreadable(std::string location, std::string problem, SourceRecord& record) const {
+        record = SourceRecord{};
+        record.file = root_;
+        record.location = std::move(location);
+        record.problem = std::move(problem);
+    }
 
     // Lists a folder into open_, or says why it cannot be read. Links to folders are followed; a folder already
     // being read (a link loop) or read before (two links to one shard) is not read again.
