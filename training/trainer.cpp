@@ -300,9 +300,10 @@ TrainerResult Trainer::run(const TrainerCallbacks& cb, const std::atomic<bool>* 
         if (o.dataPath.empty() && !o.store && !o.records) {   // the same data as before
             if (resumed->store) o.store = resumed->store;
             else o.dataPath = resumed->data;
-        } else if (o.store && resumed->store && describeSelection(*o.store) != describeSelection(*resumed->store)) {
-            say("warning: the checkpoint was trained on " + describeSelection(*resumed->store) + ", this run reads " +
-                describeSelection(*o.store));
+        } else if (o.store && resumed->store) {
+            const std::string before = describeSelection(*resumed->store);
+            const std::string now = describeSelection(*o.store);
+            if (now != before) say("warning: the checkpoint was trained on " + before + ", this run reads " + now);
         }
         say("resuming from " + resumeDir + " at step " + std::to_string(resumed->step));
     }
